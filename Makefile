@@ -1,0 +1,27 @@
+# The two entry points of the README: `make run` (the whole pipeline on the embedded default)
+# and `make test` (the test suite). Both create the pinned virtual environment first.
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: run test bench clean-venv
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(BIN)/pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $@
+
+run: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" dvc repro
+	@cat metrics/evaluate.md
+
+test: $(VENV)/.installed
+	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
+
+bench: $(VENV)/.installed
+	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/speed.py
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""mitigate: training classifiers that stay accurate under dataset bias and noisy labels."""

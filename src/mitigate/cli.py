@@ -1,0 +1,15 @@
+"""Entry point shared by the stage scripts: user errors become one line on stderr and exit 1."""
+import sys
+from typing import Callable
+
+from .errors import UserError
+from .runtime import make_deterministic
+
+
+def run_stage(main: Callable[[], None]) -> None:
+    make_deterministic()
+    try:
+        main()
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,205 @@
+"""params.yaml, validated once at stage start into typed, frozen settings.
+
+Each stage parses only the sections it reads (the same ones its dvc.yaml entry lists), so a bad
+value stops the stage that uses it with a one-line error naming the key, before any output is
+touched.
+"""
+from dataclasses import dataclass, fields
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Iterator
+
+import yaml
+
+from .errors import ConfigError, InputError
+
+Problems = Iterator[tuple[str, str]]  # (sub-key, message) pairs; none means valid
+
+
+def parse_section(cls, raw: Any, key: str):
+    """Build dataclass `cls` from the mapping `raw` found at `key`: no unknown or missing keys,
+    values of the declared types, then the class's own `problems()` checks."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(key, f"must be a mapping, got {type(raw).__name__}")
+    names = [f.name for f in fields(cls)]
+    for name in raw:
+        if name not in names:
+            raise ConfigError(f"{key}.{name}", f"unknown key; valid keys: {', '.join(names) or 'none'}")
+    values = {}
+    for f in fields(cls):
+        if f.name not in raw:
+            raise ConfigError(f"{key}.{f.name}", "missing")
+        values[f.name] = _coerce(raw[f.name], f.type, f"{key}.{f.name}")
+    settings = cls(**values)
+    for sub_key, message in settings.problems():
+        raise ConfigError(f"{key}.{sub_key}", message)
+    return settings
+
+
+def _coerce(value: Any, kind: type, key: str):
+    if kind is object:
+        return value
+    if kind is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if kind is float and isinstance(value, str):  # YAML 1.1 reads 1e-3 as a string
+        try:
+            return float(value)
+        except ValueError:
+            pass
+    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+        return value
+    raise ConfigError(key, f"must be {kind.__name__}, got {value!r}")
+
+
+def _positive(settings, *names: str) -> Problems:
+    for name in names:
+        if getattr(settings, name) <= 0:
+            yield name, f"must be > 0, got {getattr(settings, name)}"
+
+
+def _choice(value: str, name: str, valid) -> Problems:
+    if value not in valid:
+        yield name, f"unknown value {value!r}; valid: {', '.join(sorted(valid))}"
+
+
+DATASETS = ("colored_mnist",)
+SOURCES = ("embedded", "torchvision")
+
+
+@dataclass(frozen=True)
+class DataSettings:
+    dataset: str
+    source: str
+    root: str  # where the torchvision source finds or downloads raw files
+    aligned_ratio: float  # fraction of each class that carries its class's bias attribute
+    severity: int  # 1..5: color noise std 0.05 / 0.02 / 0.01 / 0.005 / 0.002
+    valid_fraction: float  # of the training pool, held out with the same bias
+    test_size: int  # embedded source: images held out as the unbiased test set
+
+    def problems(self) -> Problems:
+        yield from _choice(self.dataset, "dataset", DATASETS)
+        yield from _choice(self.source, "source", SOURCES)
+        if not 0 < self.aligned_ratio < 1:
+            yield "aligned_ratio", f"must be in (0, 1), got {self.aligned_ratio}"
+        if self.severity not in range(1, 6):
+            yield "severity", f"must be an integer in 1..5, got {self.severity}"
+        if not 0 < self.valid_fraction < 1:
+            yield "valid_fraction", f"must be in (0, 1), got {self.valid_fraction}"
+        yield from _positive(self, "test_size")
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How one classifier is optimised (Adam)."""
+    arch: str
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+
+    def problems(self) -> Problems:
+        from .models import MODELS
+        yield from _choice(self.arch, "arch", MODELS)
+        yield from _positive(self, "epochs", "batch_size", "lr")
+        if self.weight_decay < 0:
+            yield "weight_decay", f"must be >= 0, got {self.weight_decay}"
+
+
+@dataclass(frozen=True)
+class BiasedSettings(TrainSettings):
+    """The biased classifier: trained with GCE to amplify the shortcut."""
+    q: float
+
+    def problems(self) -> Problems:
+        yield from super().problems()
+        if not 0 < self.q <= 1:
+            yield "q", f"must be in (0, 1], got {self.q}"
+
+
+@dataclass(frozen=True)
+class SplitSettings:
+    threshold: object  # "mean" (BiaSwap) or a number in [0, 1]
+
+    def problems(self) -> Problems:
+        t = self.threshold
+        number = isinstance(t, (int, float)) and not isinstance(t, bool)
+        if not (t == "mean" or (number and 0 <= t <= 1)):
+            yield "threshold", f"must be 'mean' or a number in [0, 1], got {t!r}"
+
+
+class Params:
+    """The parsed params.yaml; each section is validated when a stage first asks for it."""
+
+    def __init__(self, raw: dict):
+        self.raw = raw
+
+    @classmethod
+    def load(cls, path: str | Path = "params.yaml") -> "Params":
+        path = Path(path)
+        if not path.exists():
+            raise InputError(f"{path} is missing; run from the project root or restore it with `git checkout {path}`")
+        try:
+            raw = yaml.safe_load(path.read_text())
+        except yaml.YAMLError as error:
+            first = str(error).splitlines()[0]
+            raise InputError(f"{path} is not valid YAML ({first}); fix the syntax") from None
+        if not isinstance(raw, dict):
+            raise InputError(f"{path} must be a mapping of sections")
+        return cls(raw)
+
+    def _get(self, key: str):
+        if key not in self.raw:
+            raise ConfigError(key, "missing")
+        return self.raw[key]
+
+    @cached_property
+    def seed(self) -> int:
+        seed = _coerce(self._get("seed"), int, "seed")
+        if seed < 0:
+            raise ConfigError("seed", f"must be >= 0, got {seed}")
+        return seed
+
+    @cached_property
+    def device(self) -> str:
+        return _coerce(self._get("device"), str, "device")
+
+    @cached_property
+    def data(self) -> DataSettings:
+        return parse_section(DataSettings, self._get("data"), "data")
+
+    @cached_property
+    def biased(self) -> BiasedSettings:
+        return parse_section(BiasedSettings, self._get("biased"), "biased")
+
+    @cached_property
+    def split(self) -> SplitSettings:
+        return parse_section(SplitSettings, self._get("split"), "split")
+
+    @cached_property
+    def train(self) -> TrainSettings:
+        return parse_section(TrainSettings, self._get("train"), "train")
+
+    @cached_property
+    def methods(self) -> list[str]:
+        from .methods import METHODS
+        names = self._get("methods")
+        if not isinstance(names, list) or not names:
+            raise ConfigError("methods", "must be a non-empty list of method names")
+        for name in names:
+            if name not in METHODS:
+                raise ConfigError("methods", f"unknown method {name!r}; valid: {', '.join(sorted(METHODS))}")
+        if len(set(names)) != len(names):
+            raise ConfigError("methods", "lists a method twice")
+        return names
+
+    def method_hparams(self, name: str):
+        """The hyper-parameters of method `name` from `method.<name>`."""
+        from .methods import METHODS
+        if name not in METHODS:
+            raise ConfigError("methods", f"unknown method {name!r}; valid: {', '.join(sorted(METHODS))}")
+        section = self._get("method")
+        if not isinstance(section, dict) or name not in section:
+            raise ConfigError(f"method.{name}", "missing; add the method's hyper-parameters ({} if it has none)")
+        return parse_section(METHODS[name].Hparams, section[name], f"method.{name}")

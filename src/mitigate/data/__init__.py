@@ -1,0 +1,1 @@
+"""Datasets: raw sources, biased synthetic datasets, and the on-disk format stages share."""

@@ -1,0 +1,114 @@
+"""The on-disk dataset format every stage reads and writes.
+
+A dataset directory holds `info.json` (class counts, image shape) and one folder per split
+(`train`, `valid`, `test`) with `images.npy` (uint8, N x H x W x C) and `samples.csv`: one row
+per image with its position `index`, its training `label`, its `bias` attribute, whether it is
+bias-`aligned`, and `source_index` (its row in the source the image came from).
+"""
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..errors import InputError
+
+SPLITS = ("train", "valid", "test")
+COLUMNS = ("index", "label", "bias", "aligned", "source_index")
+
+
+@dataclass
+class Split:
+    images: np.ndarray
+    table: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def save(self, directory: Path) -> None:
+        directory.mkdir(parents=True, exist_ok=True)
+        np.save(directory / "images.npy", self.images)
+        self.table.to_csv(directory / "samples.csv", index=False)
+
+
+def make_split(images: np.ndarray, labels: np.ndarray, bias: np.ndarray, source_index: np.ndarray) -> Split:
+    table = pd.DataFrame({
+        "index": np.arange(len(labels)), "label": labels, "bias": bias,
+        "aligned": labels == bias, "source_index": source_index,
+    })
+    return Split(images, table)
+
+
+def save_dataset(directory: Path, splits: dict[str, Split], num_classes: int, num_bias: int) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    for name, split in splits.items():
+        split.save(directory / name)
+    height, width, channels = splits["train"].images.shape[1:]
+    info = {"num_classes": num_classes, "num_bias": num_bias, "input_shape": [channels, height, width]}
+    (directory / "info.json").write_text(json.dumps(info, indent=2) + "\n")
+
+
+def _regenerate(path: Path) -> str:
+    return f"regenerate it with `dvc repro` (stage synthesize writes {path.parent})"
+
+
+def load_info(directory: str | Path) -> dict:
+    path = Path(directory) / "info.json"
+    if not path.exists():
+        raise InputError(f"{path} is missing; {_regenerate(path)}")
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        raise InputError(f"{path} is corrupt; {_regenerate(path)}") from None
+
+
+def load_split(directory: str | Path, name: str) -> Split:
+    folder = Path(directory) / name
+    images_path, table_path = folder / "images.npy", folder / "samples.csv"
+    for path in (images_path, table_path):
+        if not path.exists():
+            raise InputError(f"{path} is missing; {_regenerate(folder)}")
+    try:
+        images = np.load(images_path)
+        table = pd.read_csv(table_path)
+    except (ValueError, OSError, pd.errors.ParserError, EOFError) as error:
+        raise InputError(f"{folder} is corrupt ({type(error).__name__}); {_regenerate(folder)}") from None
+    if images.dtype != np.uint8 or images.ndim != 4 or len(images) != len(table) or not set(COLUMNS) <= set(table):
+        raise InputError(f"{folder} is corrupt (images and samples.csv disagree); {_regenerate(folder)}")
+    return Split(images, table)
+
+
+@dataclass
+class Batch:
+    """What a training method sees: sample positions, images, (possibly noisy) labels, bias."""
+    index: torch.Tensor
+    x: torch.Tensor
+    y: torch.Tensor
+    bias: torch.Tensor
+
+
+class TensorSplit:
+    """A split held in memory as tensors on the compute device (images as float in [0, 1])."""
+
+    def __init__(self, split: Split, device: torch.device):
+        self.x = torch.from_numpy(split.images).permute(0, 3, 1, 2).float().div_(255).to(device)
+        self.y = torch.tensor(split.table["label"].to_numpy(), dtype=torch.long, device=device)
+        self.bias = torch.tensor(split.table["bias"].to_numpy(), dtype=torch.long, device=device)
+        self.aligned = torch.tensor(split.table["aligned"].to_numpy(), dtype=torch.bool, device=device)
+        self.index = torch.arange(len(self.y), device=device)
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def batch(self, index: torch.Tensor) -> Batch:
+        return Batch(self.index[index], self.x[index], self.y[index], self.bias[index])
+
+    def batches(self, batch_size: int, generator: torch.Generator | None = None):
+        """Batches in a fresh random order drawn from `generator`, or in order without one."""
+        n = len(self)
+        order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+        order = order.to(self.x.device)
+        for start in range(0, n, batch_size):
+            yield self.batch(order[start : start + batch_size])

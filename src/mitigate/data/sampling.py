@@ -1,0 +1,30 @@
+"""Exact-count, seeded index sampling shared by the dataset builders."""
+import numpy as np
+
+
+def round_half_up(x: float) -> int:
+    """Python's round() rounds half to even; counts in the papers round half up."""
+    return int(np.floor(x + 0.5))
+
+
+def spread_evenly(n: int, choices: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """`n` values from `choices`, each used n // k times; the n % k extra uses go to distinct
+    choices drawn at random. Returned in random order."""
+    choices = np.asarray(choices)
+    k = len(choices)
+    values = np.concatenate([np.tile(choices, n // k), rng.choice(choices, n % k, replace=False)])
+    return rng.permutation(values)
+
+
+def stratified_subset(labels: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """Sorted indices of `size` samples, each class represented in proportion to its frequency
+    (largest-remainder rounding, so the total is exactly `size`)."""
+    classes, counts = np.unique(labels, return_counts=True)
+    if not 0 < size < len(labels):
+        raise ValueError(f"subset size {size} must be between 1 and {len(labels) - 1}")
+    quotas = counts * size / len(labels)
+    take = np.floor(quotas).astype(int)
+    by_remainder = np.argsort(-(quotas - take), kind="stable")
+    take[by_remainder[: size - take.sum()]] += 1
+    chosen = [rng.choice(np.flatnonzero(labels == c), t, replace=False) for c, t in zip(classes, take)]
+    return np.sort(np.concatenate(chosen))

@@ -1,0 +1,70 @@
+"""The method interface, after DomainBed's Algorithm: a method owns its networks and
+optimizers; `update` takes one batch and one optimizer step and returns named losses;
+`predict` gives logits of the inference network(s); `on_epoch_end` is a hook for methods that
+need a pass over the data."""
+from dataclasses import dataclass
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ..config import Problems, TrainSettings
+from ..data.dataset import Batch
+from ..models import Classifier
+
+
+@dataclass(frozen=True)
+class NoHparams:
+    def problems(self) -> Problems:
+        return iter(())
+
+
+METHODS: dict[str, type["Method"]] = {}
+
+
+def register_method(name: str):
+    def add(cls):
+        cls.name = name
+        METHODS[name] = cls
+        return cls
+    return add
+
+
+ModelFactory = Callable[[str], Classifier]  # role ("main", "biased", ...) -> a freshly initialised classifier
+
+
+class Method(nn.Module):
+    name: str
+    Hparams = NoHparams
+
+    def __init__(self, make_model: ModelFactory, train_labels: torch.Tensor, num_classes: int,
+                 settings: TrainSettings, hparams):
+        super().__init__()
+        self.settings = settings
+        self.hparams = hparams
+        self.num_classes = num_classes
+
+    def make_optimizer(self, *modules: nn.Module) -> torch.optim.Optimizer:
+        params = [p for m in modules for p in m.parameters()]
+        return torch.optim.Adam(params, lr=self.settings.lr, weight_decay=self.settings.weight_decay)
+
+    def update(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """One optimizer step on `batch`; returns detached scalar losses by name (`loss` first)."""
+        raise NotImplementedError
+
+    def predictors(self) -> list[Classifier]:
+        """The network(s) used at inference; `predict` averages their logits."""
+        raise NotImplementedError
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        members = self.predictors()
+        return sum(m(x) for m in members) / len(members)
+
+    def on_epoch_end(self, epoch: int) -> None:
+        pass
+
+
+def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    optimizer.step()

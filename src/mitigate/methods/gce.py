@@ -1,0 +1,24 @@
+from dataclasses import dataclass
+
+from ..losses import gce
+from .base import register_method
+from .vanilla import Vanilla
+
+
+@dataclass(frozen=True)
+class GCEHparams:
+    q: float
+
+    def problems(self):
+        if not 0 < self.q <= 1:
+            yield "q", f"must be in (0, 1], got {self.q}"
+
+
+@register_method("gce")
+class GCE(Vanilla):
+    """Training with the generalized cross entropy (Zhang & Sabuncu 2018). Robust to noisy
+    labels; on biased data it amplifies the shortcut, which is how the biased model is made."""
+    Hparams = GCEHparams
+
+    def loss(self, logits, y):
+        return gce(logits, y, self.hparams.q)

@@ -1,0 +1,47 @@
+"""Classifiers behind one interface and a registry (after timm's).
+
+Every classifier splits into `forward_features` (a feature map, N x C x H x W, or a feature
+vector, N x D), `pool` (to N x D) and the final linear layer `fc`, so CAM, DFA and LfF can reach
+each part.
+"""
+from typing import Callable
+
+import torch
+from torch import nn
+
+from ..errors import ConfigError
+
+
+class Classifier(nn.Module):
+    fc: nn.Linear
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def pool(self, features: torch.Tensor) -> torch.Tensor:
+        return features
+
+    def forward_head(self, features: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.pool(features))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.forward_head(self.forward_features(x))
+
+
+MODELS: dict[str, Callable[..., Classifier]] = {}
+
+
+def register_model(name: str):
+    def add(factory):
+        MODELS[name] = factory
+        return factory
+    return add
+
+
+def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> Classifier:
+    if name not in MODELS:
+        raise ConfigError("arch", f"unknown architecture {name!r}; valid: {', '.join(sorted(MODELS))}")
+    return MODELS[name](input_shape=tuple(input_shape), num_classes=num_classes)
+
+
+from . import cnn, mlp  # noqa: E402,F401  (register the built-in architectures)

@@ -1,0 +1,25 @@
+"""Train one method on the stored dataset; store its predictor and its training curves."""
+from pathlib import Path
+
+from . import paths
+from .config import TrainSettings
+from .curves import Curves
+from .data.dataset import TensorSplit, load_info, load_split
+from .fileio import atomic_path
+from .runtime import resolve_device
+from .training import build_method, fit, save_predictor
+
+
+def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
+                    model_path: str, curves_dir: str) -> dict[str, float]:
+    device = resolve_device(device_name)
+    info = load_info(paths.DATASET)
+    train = TensorSplit(load_split(paths.DATASET, "train"), device)
+    valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
+    model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
+    curves = Curves()
+    log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name)
+    with atomic_path(model_path) as checkpoint:
+        save_predictor(checkpoint, model, settings.arch, info["input_shape"], info["num_classes"])
+    curves.save(curves_dir)
+    return log

@@ -1,0 +1,98 @@
+"""The training loop shared by every method and stage, and saving / loading trained predictors."""
+from pathlib import Path
+from typing import Callable
+
+import torch
+from tqdm import tqdm
+
+from .config import TrainSettings
+from .curves import Curves
+from .data.dataset import TensorSplit
+from .errors import InputError
+from .methods import METHODS, Method
+from .models import Classifier, build_model
+from .runtime import derive_seed, torch_generator
+
+
+def model_factory(arch: str, input_shape, num_classes: int, seed: int, device: torch.device) -> Callable[[str], Classifier]:
+    """Classifiers whose initial weights depend only on (seed, role): vanilla's model and LfF's
+    debiased model (both role "main") start from the same weights, so methods compare paired."""
+    def make(role: str) -> Classifier:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(derive_seed(seed, f"init/{role}"))
+            model = build_model(arch, input_shape, num_classes)
+        return model.to(device)
+    return make
+
+
+def build_method(name: str, hparams, settings: TrainSettings, train: TensorSplit, num_classes: int,
+                 input_shape, seed: int) -> Method:
+    make = model_factory(settings.arch, input_shape, num_classes, seed, train.x.device)
+    return METHODS[name](make, train.y, num_classes, settings, hparams)
+
+
+@torch.no_grad()
+def predict_logits(predict: Callable[[torch.Tensor], torch.Tensor], data: TensorSplit, batch_size: int = 1024) -> torch.Tensor:
+    return torch.cat([predict(data.x[i : i + batch_size]) for i in range(0, len(data), batch_size)])
+
+
+def accuracy(predict, data: TensorSplit) -> float:
+    return (predict_logits(predict, data).argmax(1) == data.y).float().mean().item()
+
+
+def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainSettings, seed: int,
+        curves: Curves | None = None, desc: str = "train") -> dict[str, float]:
+    """Train for `settings.epochs` epochs on batches in a seeded random order. Per epoch: the
+    mean of each named loss and the validation accuracy, shown on the progress bar and logged to
+    `curves`. Returns the last epoch's log. No model selection: the last epoch is kept."""
+    order = torch_generator(seed, "batch_order")
+    bar = tqdm(range(settings.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0)
+    log: dict[str, float] = {}
+    for epoch in bar:
+        method.train()
+        sums: dict[str, torch.Tensor] = {}
+        for batch in train.batches(settings.batch_size, order):
+            for key, value in method.update(batch).items():
+                sums[key] = sums.get(key, 0) + value * len(batch.y)
+        method.on_epoch_end(epoch)
+        method.eval()
+        log = {f"train/{k}": v.item() / len(train) for k, v in sums.items()}
+        log["valid/accuracy"] = accuracy(method.predict, valid)
+        bar.set_postfix(loss=f"{log['train/loss']:.4f}", valid_acc=f"{log['valid/accuracy']:.3f}", refresh=False)
+        if curves is not None:
+            curves.log(epoch, log)
+    return log
+
+
+def save_predictor(path: Path, method: Method, arch: str, input_shape, num_classes: int) -> None:
+    torch.save({
+        "method": method.name, "arch": arch, "input_shape": list(input_shape), "num_classes": num_classes,
+        "members": [m.state_dict() for m in method.predictors()],
+    }, path)
+
+
+class Predictor(torch.nn.Module):
+    """A trained method's inference network(s), loaded back for evaluation: mean of logits."""
+
+    def __init__(self, members: list[Classifier]):
+        super().__init__()
+        self.members = torch.nn.ModuleList(members)
+
+    def forward(self, x):
+        return sum(m(x) for m in self.members) / len(self.members)
+
+
+def load_predictor(path: str | Path, device: torch.device, stage: str) -> Predictor:
+    path = Path(path)
+    if not path.exists():
+        raise InputError(f"{path} is missing; regenerate it with `dvc repro {stage}`")
+    try:
+        checkpoint = torch.load(path, map_location=device, weights_only=True)
+        members = []
+        for state in checkpoint["members"]:
+            model = build_model(checkpoint["arch"], checkpoint["input_shape"], checkpoint["num_classes"])
+            model.load_state_dict(state)
+            members.append(model)
+    except (RuntimeError, KeyError, EOFError, OSError, ValueError) as error:
+        raise InputError(f"{path} is corrupt ({type(error).__name__}); regenerate it with `dvc repro {stage}`") from None
+    return Predictor(members).to(device).eval()

@@ -1,0 +1,25 @@
+"""Image grids as PNG for a person to look at."""
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from .fileio import atomic_path
+
+
+def tile(cells: list[list[np.ndarray | None]], pad: int = 2, scale: int = 2) -> np.ndarray:
+    """Rows of H x W x 3 uint8 images (None = empty cell) tiled on a gray background."""
+    height, width = next(img for row in cells for img in row if img is not None).shape[:2]
+    rows, cols = len(cells), max(len(row) for row in cells)
+    canvas = np.full((rows * (height + pad) + pad, cols * (width + pad) + pad, 3), 96, dtype=np.uint8)
+    for r, row in enumerate(cells):
+        for c, img in enumerate(row):
+            if img is not None:
+                top, left = pad + r * (height + pad), pad + c * (width + pad)
+                canvas[top : top + height, left : left + width] = img
+    return canvas.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def save_png(path: str | Path, image: np.ndarray) -> None:
+    with atomic_path(path) as tmp:
+        Image.fromarray(image).save(tmp, format="PNG")

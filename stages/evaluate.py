@@ -1,0 +1,49 @@
+"""Stage evaluate: every trained model on the unbiased test set, its aligned and bias-conflicting
+subsets and the validation split; one metrics file per model, so `dvc metrics show` reads as a
+comparison table, and the (target, bias) accuracy matrix of each as plot data."""
+import numpy as np
+
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.data.dataset import TensorSplit, load_info, load_split
+from mitigate.fileio import write_json_files, write_text
+from mitigate.metrics import bias_accuracies, cell_accuracy
+from mitigate.report import comparison_table
+from mitigate.runtime import resolve_device
+from mitigate.training import load_predictor, predict_logits
+
+
+def correct(model, data: TensorSplit) -> np.ndarray:
+    return (predict_logits(model, data).argmax(1) == data.y).cpu().numpy()
+
+
+def main() -> None:
+    params = Params.load()
+    methods, device = params.methods, resolve_device(params.device)
+    info = load_info(paths.DATASET)
+    shape = (info["num_classes"], info["num_bias"])
+    splits = {name: TensorSplit(load_split(paths.DATASET, name), device) for name in ("test", "valid")}
+    models = {"biased": (paths.BIASED_MODEL, "train_biased")}
+    models |= {m: (paths.trained_model(m), f"train@{m}") for m in methods}
+    results, cells = {}, {}
+    for name, (path, stage) in models.items():
+        model = load_predictor(path, device, stage)
+        results[name] = {}
+        for split_name, data in splits.items():
+            y, bias = data.y.cpu().numpy(), data.bias.cpu().numpy()
+            hits = correct(model, data)
+            results[name][split_name] = bias_accuracies(hits, y, bias, *shape)
+        y, bias = splits["test"].y.cpu().numpy(), splits["test"].bias.cpu().numpy()
+        accuracy, counts = cell_accuracy(correct(model, splits["test"]), y, bias, *shape)
+        cells[name] = [{"target": t, "bias": b, "accuracy": round(float(accuracy[t, b]), 6), "count": int(counts[t, b])}
+                       for t in range(shape[0]) for b in range(shape[1]) if counts[t, b]]
+    write_json_files(paths.EVAL_METRICS_DIR, results)
+    write_json_files(paths.EVAL_CELLS_DIR, cells)
+    table = comparison_table(results)
+    write_text(paths.EVAL_TABLE, table)
+    print(table)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,41 @@
+"""Stage synthesize: the biased train / valid splits and the unbiased test split."""
+import numpy as np
+
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.data.dataset import save_dataset
+from mitigate.data.synthesize import NUM_BIAS, NUM_CLASSES, split_counts, synthesize
+from mitigate.fileio import atomic_path, write_json
+from mitigate.viz import save_png, tile
+
+SAMPLES_PER_KIND = 6
+
+
+def sample_grid(split) -> np.ndarray:
+    """One row per class: up to 6 bias-aligned, then up to 6 bias-conflicting training images."""
+    rows = []
+    for c in range(NUM_CLASSES):
+        of_class = split.table["label"] == c
+        cells = []
+        for aligned in (True, False):
+            idx = split.table.index[of_class & (split.table["aligned"] == aligned)][:SAMPLES_PER_KIND]
+            cells += [split.images[i] for i in idx] + [None] * (SAMPLES_PER_KIND - len(idx))
+        rows.append(cells)
+    return tile(rows)
+
+
+def main() -> None:
+    params = Params.load()
+    settings, seed = params.data, params.seed
+    splits = synthesize(settings, seed)
+    with atomic_path(paths.DATASET) as tmp:
+        save_dataset(tmp, splits, NUM_CLASSES, NUM_BIAS)
+    write_json(paths.SYNTH_METRICS, {name: split_counts(split) for name, split in splits.items()})
+    save_png(paths.SAMPLES_PNG, sample_grid(splits["train"]))
+    for name, split in splits.items():
+        print(f"{name}: {split_counts(split)}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,21 @@
+"""Stage train@<method>: one registered training method on the biased training set."""
+import sys
+
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.errors import UserError
+from mitigate.runner import train_and_store
+
+
+def main() -> None:
+    if len(sys.argv) != 2:
+        raise UserError("usage: python stages/train.py METHOD")
+    method = sys.argv[1]
+    params = Params.load()
+    hparams, settings, seed, device = params.method_hparams(method), params.train, params.seed, params.device
+    train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}")
+
+
+if __name__ == "__main__":
+    run_stage(main)

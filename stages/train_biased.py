@@ -1,0 +1,17 @@
+"""Stage train_biased: a classifier trained with GCE, which amplifies the shortcut."""
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.methods.gce import GCEHparams
+from mitigate.runner import train_and_store
+
+
+def main() -> None:
+    params = Params.load()
+    settings, seed, device = params.biased, params.seed, params.device
+    train_and_store("gce", GCEHparams(q=settings.q), settings, seed, device,
+                    paths.BIASED_MODEL, f"{paths.CURVES_DIR}/biased")
+
+
+if __name__ == "__main__":
+    run_stage(main)
