@@ -8,10 +8,11 @@ from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit, load_info, load_split
 from mitigate.fileio import write_json_files, write_text
+from mitigate.methods import method_names
 from mitigate.metrics import bias_accuracies, cell_accuracy
 from mitigate.report import comparison_table
 from mitigate.runtime import resolve_device
-from mitigate.training import load_predictor, predict_logits
+from mitigate.checkpoint import load_predictor, predict_logits
 
 
 def correct(model, data: TensorSplit) -> np.ndarray:
@@ -20,7 +21,7 @@ def correct(model, data: TensorSplit) -> np.ndarray:
 
 def main() -> None:
     params = Params.load()
-    methods, device = params.methods, resolve_device(params.device)
+    methods, device = method_names(params), resolve_device(params.device)
     info = load_info(paths.DATASET)
     shape = (info["num_classes"], info["num_bias"])
     splits = {name: TensorSplit(load_split(paths.DATASET, name), device) for name in ("test", "valid")}

@@ -10,7 +10,7 @@ from mitigate.fileio import atomic_path, write_json
 from mitigate.metrics import precision_recall_f1
 from mitigate.runtime import resolve_device
 from mitigate.split import conflict_score, threshold_value
-from mitigate.training import load_predictor, predict_logits
+from mitigate.checkpoint import load_predictor, predict_logits
 
 
 def main() -> None:

@@ -5,7 +5,9 @@ from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.errors import UserError
+from mitigate.methods import method_hparams
 from mitigate.runner import train_and_store
+from mitigate.train_settings import TrainSettings
 
 
 def main() -> None:
@@ -13,7 +15,8 @@ def main() -> None:
         raise UserError("usage: python stages/train.py METHOD")
     method = sys.argv[1]
     params = Params.load()
-    hparams, settings, seed, device = params.method_hparams(method), params.train, params.seed, params.device
+    hparams = method_hparams(params, method)
+    settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
     train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}")
 
 

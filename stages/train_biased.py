@@ -4,11 +4,12 @@ from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.methods.gce import GCEHparams
 from mitigate.runner import train_and_store
+from mitigate.train_settings import BiasedSettings
 
 
 def main() -> None:
     params = Params.load()
-    settings, seed, device = params.biased, params.seed, params.device
+    settings, seed, device = params.section(BiasedSettings, "biased"), params.seed, params.device
     train_and_store("gce", GCEHparams(q=settings.q), settings, seed, device,
                     paths.BIASED_MODEL, f"{paths.CURVES_DIR}/biased")
 

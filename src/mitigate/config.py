@@ -2,7 +2,8 @@
 
 Each stage parses only the sections it reads (the same ones its dvc.yaml entry lists), so a bad
 value stops the stage that uses it with a one-line error naming the key, before any output is
-touched.
+touched. Settings that depend on a registry (architectures, methods) are defined beside it, so
+this module imports no model or method code.
 """
 from dataclasses import dataclass, fields
 from functools import cached_property
@@ -53,13 +54,13 @@ def _coerce(value: Any, kind: type, key: str):
     raise ConfigError(key, f"must be {kind.__name__}, got {value!r}")
 
 
-def _positive(settings, *names: str) -> Problems:
+def positive(settings, *names: str) -> Problems:
     for name in names:
         if getattr(settings, name) <= 0:
             yield name, f"must be > 0, got {getattr(settings, name)}"
 
 
-def _choice(value: str, name: str, valid) -> Problems:
+def choice(value: str, name: str, valid) -> Problems:
     if value not in valid:
         yield name, f"unknown value {value!r}; valid: {', '.join(sorted(valid))}"
 
@@ -79,43 +80,15 @@ class DataSettings:
     test_size: int  # embedded source: images held out as the unbiased test set
 
     def problems(self) -> Problems:
-        yield from _choice(self.dataset, "dataset", DATASETS)
-        yield from _choice(self.source, "source", SOURCES)
+        yield from choice(self.dataset, "dataset", DATASETS)
+        yield from choice(self.source, "source", SOURCES)
         if not 0 < self.aligned_ratio < 1:
             yield "aligned_ratio", f"must be in (0, 1), got {self.aligned_ratio}"
         if self.severity not in range(1, 6):
             yield "severity", f"must be an integer in 1..5, got {self.severity}"
         if not 0 < self.valid_fraction < 1:
             yield "valid_fraction", f"must be in (0, 1), got {self.valid_fraction}"
-        yield from _positive(self, "test_size")
-
-
-@dataclass(frozen=True)
-class TrainSettings:
-    """How one classifier is optimised (Adam)."""
-    arch: str
-    epochs: int
-    batch_size: int
-    lr: float
-    weight_decay: float
-
-    def problems(self) -> Problems:
-        from .models import MODELS
-        yield from _choice(self.arch, "arch", MODELS)
-        yield from _positive(self, "epochs", "batch_size", "lr")
-        if self.weight_decay < 0:
-            yield "weight_decay", f"must be >= 0, got {self.weight_decay}"
-
-
-@dataclass(frozen=True)
-class BiasedSettings(TrainSettings):
-    """The biased classifier: trained with GCE to amplify the shortcut."""
-    q: float
-
-    def problems(self) -> Problems:
-        yield from super().problems()
-        if not 0 < self.q <= 1:
-            yield "q", f"must be in (0, 1], got {self.q}"
+        yield from positive(self, "test_size")
 
 
 @dataclass(frozen=True)
@@ -149,57 +122,30 @@ class Params:
             raise InputError(f"{path} must be a mapping of sections")
         return cls(raw)
 
-    def _get(self, key: str):
+    def get(self, key: str):
         if key not in self.raw:
             raise ConfigError(key, "missing")
         return self.raw[key]
 
+    def section(self, cls, key: str):
+        """Section `key` parsed into dataclass `cls` (see `parse_section`)."""
+        return parse_section(cls, self.get(key), key)
+
     @cached_property
     def seed(self) -> int:
-        seed = _coerce(self._get("seed"), int, "seed")
+        seed = _coerce(self.get("seed"), int, "seed")
         if seed < 0:
             raise ConfigError("seed", f"must be >= 0, got {seed}")
         return seed
 
     @cached_property
     def device(self) -> str:
-        return _coerce(self._get("device"), str, "device")
+        return _coerce(self.get("device"), str, "device")
 
     @cached_property
     def data(self) -> DataSettings:
-        return parse_section(DataSettings, self._get("data"), "data")
-
-    @cached_property
-    def biased(self) -> BiasedSettings:
-        return parse_section(BiasedSettings, self._get("biased"), "biased")
+        return self.section(DataSettings, "data")
 
     @cached_property
     def split(self) -> SplitSettings:
-        return parse_section(SplitSettings, self._get("split"), "split")
-
-    @cached_property
-    def train(self) -> TrainSettings:
-        return parse_section(TrainSettings, self._get("train"), "train")
-
-    @cached_property
-    def methods(self) -> list[str]:
-        from .methods import METHODS
-        names = self._get("methods")
-        if not isinstance(names, list) or not names:
-            raise ConfigError("methods", "must be a non-empty list of method names")
-        for name in names:
-            if name not in METHODS:
-                raise ConfigError("methods", f"unknown method {name!r}; valid: {', '.join(sorted(METHODS))}")
-        if len(set(names)) != len(names):
-            raise ConfigError("methods", "lists a method twice")
-        return names
-
-    def method_hparams(self, name: str):
-        """The hyper-parameters of method `name` from `method.<name>`."""
-        from .methods import METHODS
-        if name not in METHODS:
-            raise ConfigError("methods", f"unknown method {name!r}; valid: {', '.join(sorted(METHODS))}")
-        section = self._get("method")
-        if not isinstance(section, dict) or name not in section:
-            raise ConfigError(f"method.{name}", "missing; add the method's hyper-parameters ({} if it has none)")
-        return parse_section(METHODS[name].Hparams, section[name], f"method.{name}")
+        return self.section(SplitSettings, "split")

@@ -2,12 +2,13 @@
 from pathlib import Path
 
 from . import paths
-from .config import TrainSettings
 from .curves import Curves
 from .data.dataset import TensorSplit, load_info, load_split
 from .fileio import atomic_path
 from .runtime import resolve_device
-from .training import build_method, fit, save_predictor
+from .checkpoint import save_predictor
+from .train_settings import TrainSettings
+from .training import build_method, fit
 
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,

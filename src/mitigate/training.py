@@ -1,17 +1,17 @@
-"""The training loop shared by every method and stage, and saving / loading trained predictors."""
+"""The training loop shared by every method and stage."""
 from pathlib import Path
 from typing import Callable
 
 import torch
 from tqdm import tqdm
 
-from .config import TrainSettings
+from .checkpoint import predict_logits
 from .curves import Curves
 from .data.dataset import TensorSplit
-from .errors import InputError
 from .methods import METHODS, Method
 from .models import Classifier, build_model
 from .runtime import derive_seed, torch_generator
+from .train_settings import TrainSettings
 
 
 def model_factory(arch: str, input_shape, num_classes: int, seed: int, device: torch.device) -> Callable[[str], Classifier]:
@@ -29,11 +29,6 @@ def build_method(name: str, hparams, settings: TrainSettings, train: TensorSplit
                  input_shape, seed: int) -> Method:
     make = model_factory(settings.arch, input_shape, num_classes, seed, train.x.device)
     return METHODS[name](make, train.y, num_classes, settings, hparams)
-
-
-@torch.no_grad()
-def predict_logits(predict: Callable[[torch.Tensor], torch.Tensor], data: TensorSplit, batch_size: int = 1024) -> torch.Tensor:
-    return torch.cat([predict(data.x[i : i + batch_size]) for i in range(0, len(data), batch_size)])
 
 
 def accuracy(predict, data: TensorSplit) -> float:
@@ -62,37 +57,3 @@ def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainS
         if curves is not None:
             curves.log(epoch, log)
     return log
-
-
-def save_predictor(path: Path, method: Method, arch: str, input_shape, num_classes: int) -> None:
-    torch.save({
-        "method": method.name, "arch": arch, "input_shape": list(input_shape), "num_classes": num_classes,
-        "members": [m.state_dict() for m in method.predictors()],
-    }, path)
-
-
-class Predictor(torch.nn.Module):
-    """A trained method's inference network(s), loaded back for evaluation: mean of logits."""
-
-    def __init__(self, members: list[Classifier]):
-        super().__init__()
-        self.members = torch.nn.ModuleList(members)
-
-    def forward(self, x):
-        return sum(m(x) for m in self.members) / len(self.members)
-
-
-def load_predictor(path: str | Path, device: torch.device, stage: str) -> Predictor:
-    path = Path(path)
-    if not path.exists():
-        raise InputError(f"{path} is missing; regenerate it with `dvc repro {stage}`")
-    try:
-        checkpoint = torch.load(path, map_location=device, weights_only=True)
-        members = []
-        for state in checkpoint["members"]:
-            model = build_model(checkpoint["arch"], checkpoint["input_shape"], checkpoint["num_classes"])
-            model.load_state_dict(state)
-            members.append(model)
-    except (RuntimeError, KeyError, EOFError, OSError, ValueError) as error:
-        raise InputError(f"{path} is corrupt ({type(error).__name__}); regenerate it with `dvc repro {stage}`") from None
-    return Predictor(members).to(device).eval()

@@ -8,9 +8,10 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..config import Problems, TrainSettings
+from ..config import Problems
 from ..data.dataset import Batch
 from ..models import Classifier
+from ..train_settings import TrainSettings
 
 
 @dataclass(frozen=True)

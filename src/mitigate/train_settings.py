@@ -1,0 +1,32 @@
+"""Settings of one classifier's optimisation (params.yaml `train` and `biased`)."""
+from dataclasses import dataclass
+
+from .config import Problems, choice, positive
+from .models import MODELS
+
+
+@dataclass(frozen=True)
+class TrainSettings:
+    """How one classifier is optimised (Adam)."""
+    arch: str
+    epochs: int
+    batch_size: int
+    lr: float
+    weight_decay: float
+
+    def problems(self) -> Problems:
+        yield from choice(self.arch, "arch", MODELS)
+        yield from positive(self, "epochs", "batch_size", "lr")
+        if self.weight_decay < 0:
+            yield "weight_decay", f"must be >= 0, got {self.weight_decay}"
+
+
+@dataclass(frozen=True)
+class BiasedSettings(TrainSettings):
+    """The biased classifier: trained with GCE to amplify the shortcut."""
+    q: float
+
+    def problems(self) -> Problems:
+        yield from super().problems()
+        if not 0 < self.q <= 1:
+            yield "q", f"must be in (0, 1], got {self.q}"

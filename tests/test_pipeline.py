@@ -1,0 +1,102 @@
+"""End to end: the whole DVC pipeline on tiny params in a temporary git repository."""
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from imports import ROOT
+
+PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2}
+
+
+def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+               PYTHONPATH=str(cwd / "src"), DVC_NO_ANALYTICS="1")
+    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    if check and result.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result
+
+
+def set_params(repo: Path, changes: dict) -> None:
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    for (section, key), value in changes.items():
+        params[section][key] = value
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+def ran_stages(output: str) -> set[str]:
+    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")}
+
+
+def snapshot(repo: Path) -> dict[str, str]:
+    files = [p for d in ("data", "metrics") for p in (repo / d).rglob("*") if p.is_file() and p.name != ".gitignore"]
+    return {str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest() for p in files}
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    repo = tmp_path_factory.mktemp("pipeline")
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+        elif source.exists():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(source, repo / name)
+    set_params(repo, TINY)
+    run(repo, "git", "init", "-q")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
+    run(repo, "git", "add", "-A")
+    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "project")
+    first = run(repo, "dvc", "repro")
+    assert ran_stages(first.stdout) == {"synthesize", "train_biased", "split", "train@vanilla", "train@lff", "evaluate"}
+    return repo
+
+
+def test_repro_writes_a_comparison_of_every_method(repo):
+    for model in ("biased", "vanilla", "lff"):
+        metrics = json.loads((repo / f"metrics/evaluate/{model}.json").read_text())
+        assert set(metrics["test"]) == {"unbiased", "aligned", "conflicting", "worst_group"}
+        assert all(0 <= v <= 1 for v in metrics["test"].values())
+    table = (repo / "metrics/evaluate.md").read_text()
+    assert "| vanilla |" in table and "| lff |" in table
+    shown = run(repo, "dvc", "metrics", "show").stdout
+    assert "metrics/evaluate/lff.json" in shown and "test.conflicting" in shown
+
+
+def test_second_repro_runs_nothing(repo):
+    again = run(repo, "dvc", "repro")
+    assert ran_stages(again.stdout) == set()
+    assert run(repo, "dvc", "status").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
+    before = snapshot(repo)
+    set_params(repo, {("method", "lff"): {"q": 0.7, "ema_alpha": 0.5}})
+    assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == {"train@lff"}
+    output = run(repo, "dvc", "repro").stdout
+    assert ran_stages(output) == {"train@lff", "evaluate"}
+    after = snapshot(repo)
+    changed = {path for path in before if before[path] != after.get(path)}
+    assert changed and all(p.startswith(("data/trained/lff", "metrics/curves/lff", "metrics/evaluate", "metrics/cells"))
+                           for p in changed), changed
+
+
+def test_a_bad_param_fails_in_one_line_and_leaves_outputs(repo):
+    before = snapshot(repo)
+    set_params(repo, {("data", "aligned_ratio"): 1.5})
+    failed = run(repo, "dvc", "repro", check=False)
+    assert failed.returncode != 0
+    errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
+    assert errors == ["error: params.yaml: data.aligned_ratio: must be in (0, 1), got 1.5"]
+    assert "Traceback" not in failed.stderr
+    assert snapshot(repo) == before
+    assert not list(repo.rglob("*.tmp"))
