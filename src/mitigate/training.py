@@ -36,12 +36,13 @@ def accuracy(predict, data: TensorSplit) -> float:
 
 
 def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainSettings, seed: int,
-        curves: Curves | None = None, desc: str = "train") -> dict[str, float]:
+        curves: Curves | None = None, desc: str = "train", progress: bool = True) -> dict[str, float]:
     """Train for `settings.epochs` epochs on batches in a seeded random order. Per epoch: the
     mean of each named loss and the validation accuracy, shown on the progress bar and logged to
     `curves`. Returns the last epoch's log. No model selection: the last epoch is kept."""
     order = torch_generator(seed, "batch_order")
-    bar = tqdm(range(settings.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0)
+    bar = tqdm(range(settings.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
+               disable=not progress)
     log: dict[str, float] = {}
     for epoch in bar:
         method.train()

@@ -1,0 +1,113 @@
+"""Speed benchmark: the default `dvc repro` from scratch, and the training loop's throughput.
+
+1. Copies the project into a temporary git repository and times `dvc repro` on the default
+   params.yaml (every stage runs; the target is under 5 minutes on 2 CPU cores).
+2. Samples per second of the method loop (`mitigate.training.fit`: method.update per batch,
+   loss bookkeeping, validation accuracy and progress bar once per epoch) against a bare
+   forward / backward / step loop over the same networks and the same batches.
+
+    python benchmarks/speed.py              # both
+    python benchmarks/speed.py --skip-repro # throughput only
+"""
+import argparse
+import dataclasses
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from mitigate.config import Params
+from mitigate.data.dataset import TensorSplit
+from mitigate.data.synthesize import NUM_CLASSES, synthesize
+from mitigate.methods import method_hparams
+from mitigate.runtime import make_deterministic, torch_generator
+from mitigate.train_settings import TrainSettings
+from mitigate.training import build_method, fit
+
+ROOT = Path(__file__).resolve().parents[1]
+PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+
+
+def time_repro() -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        repo = Path(tmp)
+        for name in PROJECT_FILES:
+            source = ROOT / name
+            if source.is_dir():
+                shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            else:
+                (repo / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy(source, repo / name)
+        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", PYTHONPATH=str(repo / "src"))
+        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
+        for cmd in (["git", "init", "-q"], ["git", "add", "-A"], [*git, "commit", "-qm", "bench"]):
+            subprocess.run(cmd, cwd=repo, check=True)
+        started = time.perf_counter()
+        subprocess.run(["dvc", "repro"], cwd=repo, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        return time.perf_counter() - started
+
+
+def bare_loop(networks, train: TensorSplit, settings: TrainSettings, seed: int) -> None:
+    """Forward, cross entropy, backward and Adam step for each network, nothing else."""
+    optimizer = torch.optim.Adam([p for n in networks for p in n.parameters()], lr=settings.lr)
+    order = torch_generator(seed, "batch_order")
+    for _ in range(settings.epochs):
+        for batch in train.batches(settings.batch_size, order):
+            loss = sum(F.cross_entropy(n(batch.x), batch.y) for n in networks)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+
+
+def throughput(method: str, params: Params, epochs: int, seed: int = 0) -> tuple[float, float]:
+    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=epochs)
+    splits = synthesize(params.data, seed)
+    device = torch.device("cpu")
+    train, valid = TensorSplit(splits["train"], device), TensorSplit(splits["valid"], device)
+    samples = epochs * len(train)
+
+    def build():
+        return build_method(method, method_hparams(params, method), settings, train, NUM_CLASSES, train.x.shape[1:], seed)
+
+    model = build()
+    started = time.perf_counter()
+    fit(model, train, valid, settings, seed, progress=True, desc=f"{method} (method loop)")
+    method_rate = samples / (time.perf_counter() - started)
+    networks = [m for m in build().modules() if hasattr(m, "forward_features")]
+    started = time.perf_counter()
+    bare_loop(networks, train, settings, seed)
+    bare_rate = samples / (time.perf_counter() - started)
+    return method_rate, bare_rate
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--methods", nargs="+", default=["vanilla", "lff"])
+    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--skip-repro", action="store_true")
+    parser.add_argument("--out", default="benchmarks/results/speed.md")
+    args = parser.parse_args()
+    make_deterministic()
+    params = Params.load(ROOT / "params.yaml")
+    lines = [f"CPU threads: {torch.get_num_threads()}, torch {torch.__version__}", ""]
+    if not args.skip_repro:
+        seconds = time_repro()
+        lines += [f"Default `dvc repro` from scratch: {seconds:.0f} s ({seconds / 60:.1f} min)", ""]
+    lines += ["| method | method loop (samples/s) | bare loop (samples/s) | ratio |", "|---|---|---|---|"]
+    for method in args.methods:
+        method_rate, bare_rate = throughput(method, params, args.epochs)
+        lines.append(f"| {method} | {method_rate:.0f} | {bare_rate:.0f} | {method_rate / bare_rate:.2f} |")
+    report = "\n".join(lines) + "\n"
+    print(report)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(report)
+
+
+if __name__ == "__main__":
+    main()
