@@ -1,4 +1,5 @@
 """Trained predictors on disk, loaded back for inference."""
+import pickle
 from pathlib import Path
 from typing import Callable
 
@@ -43,6 +44,6 @@ def load_predictor(path: str | Path, device: torch.device, stage: str) -> Predic
             model = build_model(checkpoint["arch"], checkpoint["input_shape"], checkpoint["num_classes"])
             model.load_state_dict(state)
             members.append(model)
-    except (RuntimeError, KeyError, EOFError, OSError, ValueError) as error:
+    except (RuntimeError, KeyError, EOFError, OSError, ValueError, pickle.UnpicklingError) as error:
         raise InputError(f"{path} is corrupt ({type(error).__name__}); regenerate it with `dvc repro {stage}`") from None
     return Predictor(members).to(device).eval()

@@ -56,7 +56,7 @@ def _coerce(value: Any, kind: type, key: str):
 
 def positive(settings, *names: str) -> Problems:
     for name in names:
-        if getattr(settings, name) <= 0:
+        if not getattr(settings, name) > 0:  # also catches NaN
             yield name, f"must be > 0, got {getattr(settings, name)}"
 
 

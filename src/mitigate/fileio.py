@@ -21,6 +21,8 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         _remove(tmp)
         raise
+    if not (tmp.exists() or tmp.is_symlink()):
+        raise FileNotFoundError(f"nothing was written for {path}; it is left as it was")
     if path.is_dir() and not path.is_symlink():
         old = path.with_name(f".{path.name}.old.tmp")
         _remove(old)

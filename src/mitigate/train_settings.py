@@ -17,7 +17,7 @@ class TrainSettings:
     def problems(self) -> Problems:
         yield from choice(self.arch, "arch", MODELS)
         yield from positive(self, "epochs", "batch_size", "lr")
-        if self.weight_decay < 0:
+        if not self.weight_decay >= 0:  # also catches NaN
             yield "weight_decay", f"must be >= 0, got {self.weight_decay}"
 
 

@@ -41,7 +41,8 @@ def torchvision_digits(root: str | Path) -> Digits:
     try:
         train = MNIST(root, train=True, download=True)
         test = MNIST(root, train=False, download=True)
-    except (OSError, RuntimeError) as error:
+    # torchvision checks an IDX header with a bare `assert`, hence AssertionError
+    except (OSError, RuntimeError, AssertionError) as error:
         reason = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise UserError(
             f"could not read or download MNIST into {root}/MNIST/raw ({reason}); place the four IDX "

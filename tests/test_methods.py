@@ -1,0 +1,120 @@
+"""Every registered training method, built as the stages build it, on a tiny random dataset."""
+import copy
+import dataclasses
+
+import pytest
+import torch
+
+from mitigate.checkpoint import load_predictor, predict_logits, save_predictor
+from mitigate.config import Params
+from mitigate.curves import Curves
+from mitigate.methods import METHODS, method_hparams
+from mitigate.models import MODELS
+from mitigate.train_settings import TrainSettings
+from mitigate.training import build_method, fit
+
+from imports import ROOT
+from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+
+CPU = torch.device("cpu")
+
+
+@pytest.fixture(scope="module")
+def params() -> Params:
+    return Params.load(ROOT / "params.yaml")
+
+
+def settings_for(params: Params, **changes) -> TrainSettings:
+    settings = params.section(TrainSettings, "train")
+    return dataclasses.replace(settings, **{"epochs": 1, "batch_size": 16, **changes})
+
+
+def make(params, name: str, train, seed: int = 0, **changes):
+    settings = settings_for(params, **changes)
+    method = build_method(name, method_hparams(params, name), settings, train, NUM_CLASSES, INPUT_SHAPE, seed)
+    return method, settings
+
+
+@pytest.mark.parametrize("arch", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_method_updates_train_its_predictors(params, name, arch):
+    train = tiny_tensor_split(64)
+    method, settings = make(params, name, train, arch=arch)
+    assert method.name == name
+    predictors = method.predictors()
+    assert predictors
+    before = [copy.deepcopy(m.state_dict(keep_vars=False)) for m in predictors]
+    method.train()
+    generator = torch.Generator().manual_seed(0)
+    for batch in list(train.batches(settings.batch_size, generator))[:3]:
+        losses = method.update(batch)
+        assert "loss" in losses and next(iter(losses)) == "loss"
+        for key, value in losses.items():
+            assert isinstance(value, torch.Tensor) and value.dim() == 0, key
+            assert torch.isfinite(value), key
+            assert not value.requires_grad, key
+    for model, old in zip(predictors, before):
+        for pname, p in model.named_parameters():
+            if p.requires_grad:
+                assert not torch.equal(p.detach(), old[pname]), f"{name}/{arch}: {pname} did not change"
+    method.eval()
+    with torch.no_grad():
+        logits = method.predict(train.x[:8])
+    assert logits.shape == (8, NUM_CLASSES)
+    assert torch.isfinite(logits).all()
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_fit_logs_and_is_deterministic(params, name):
+    train, valid = tiny_tensor_split(64, seed=0), tiny_tensor_split(32, seed=1)
+    runs = []
+    for seed in (0, 0, 1):
+        method, settings = make(params, name, train, seed=seed, epochs=2)
+        curves = Curves()
+        log = fit(method, train, valid, settings, seed, curves=curves, progress=False)
+        runs.append((method, log, curves))
+    (first, log, curves), (second, log2, _), (other, _, _) = runs
+    assert "train/loss" in log and "valid/accuracy" in log
+    assert 0 <= log["valid/accuracy"] <= 1
+    assert all(isinstance(v, float) and torch.isfinite(torch.tensor(v)) for v in log.values())
+    assert [epoch for epoch, _ in curves.rows["train/loss"]] == [0, 1]
+    assert curves.rows["train/loss"][-1][1] == log["train/loss"]
+    assert log2 == log
+    a, b, c = first.state_dict(), second.state_dict(), other.state_dict()
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    assert any(not torch.equal(a[key], c[key]) for key in a)  # another seed trains another model
+
+
+@pytest.mark.parametrize("arch", sorted(MODELS))
+@pytest.mark.parametrize("name", sorted(METHODS))
+def test_saved_predictor_predicts_exactly_like_the_method(params, name, arch, tmp_path):
+    train = tiny_tensor_split(64)
+    method, settings = make(params, name, train, arch=arch)
+    method.train()
+    for batch in list(train.batches(16))[:2]:
+        method.update(batch)
+    method.eval()
+    path = tmp_path / f"{name}.pt"
+    save_predictor(path, method, arch, INPUT_SHAPE, NUM_CLASSES)
+    loaded = load_predictor(path, CPU, stage=f"train@{name}")
+    assert not loaded.training
+    expected = predict_logits(method.predict, train)
+    got = predict_logits(loaded, train)
+    assert torch.equal(got, expected)
+    checkpoint = torch.load(path, weights_only=True)
+    assert checkpoint["method"] == name and checkpoint["arch"] == arch
+    assert checkpoint["input_shape"] == list(INPUT_SHAPE) and checkpoint["num_classes"] == NUM_CLASSES
+
+
+def test_curves_save_one_tsv_per_metric(tmp_path):
+    curves = Curves()
+    curves.log(0, {"train/loss": 2.5, "valid/accuracy": 0.125})
+    curves.log(1, {"train/loss": 1.25, "valid/accuracy": 0.5})
+    (tmp_path / "c").mkdir()
+    (tmp_path / "c" / "stale.tsv").write_text("old")
+    curves.save(tmp_path / "c")
+    assert (tmp_path / "c" / "train" / "loss.tsv").read_text() == "epoch\tloss\n0\t2.5\n1\t1.25\n"
+    assert (tmp_path / "c" / "valid" / "accuracy.tsv").read_text() == "epoch\taccuracy\n0\t0.125\n1\t0.5\n"
+    assert not (tmp_path / "c" / "stale.tsv").exists()
