@@ -1,11 +1,11 @@
-"""Stage train@<method>: one registered training method on the biased training set."""
+"""Stage train@<method>: one registered training method on its training set (params.yaml `methods`)."""
 import sys
 
 from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.errors import UserError
-from mitigate.methods import method_hparams
+from mitigate.methods import method_hparams, training_sets
 from mitigate.runner import train_and_store
 from mitigate.train_settings import TrainSettings
 
@@ -16,8 +16,12 @@ def main() -> None:
     method = sys.argv[1]
     params = Params.load()
     hparams = method_hparams(params, method)
+    sets = training_sets(params)
+    if method not in sets:
+        raise UserError(f"params.yaml: methods: has no entry {method!r}; add `{method}: dataset`")
     settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
-    train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}")
+    train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}",
+                    paths.training_set(sets[method]))
 
 
 if __name__ == "__main__":

@@ -7,13 +7,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 from imports import ROOT
 
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
-TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2}
+TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
+        ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64}
+ALL_STAGES = {"synthesize", "train_biased", "split", "train_swapae@cam", "augment", "train@vanilla", "train@lff",
+              "train@biaswap", "evaluate"}
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -57,17 +62,17 @@ def repo(tmp_path_factory) -> Path:
     run(repo, "git", "add", "-A")
     run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "project")
     first = run(repo, "dvc", "repro")
-    assert ran_stages(first.stdout) == {"synthesize", "train_biased", "split", "train@vanilla", "train@lff", "evaluate"}
+    assert ran_stages(first.stdout) == ALL_STAGES
     return repo
 
 
 def test_repro_writes_a_comparison_of_every_method(repo):
-    for model in ("biased", "vanilla", "lff"):
+    for model in ("biased", "vanilla", "lff", "biaswap"):
         metrics = json.loads((repo / f"metrics/evaluate/{model}.json").read_text())
         assert set(metrics["test"]) == {"unbiased", "aligned", "conflicting", "worst_group"}
         assert all(0 <= v <= 1 for v in metrics["test"].values())
     table = (repo / "metrics/evaluate.md").read_text()
-    assert "| vanilla |" in table and "| lff |" in table
+    assert "| vanilla |" in table and "| lff |" in table and "| biaswap |" in table
     shown = run(repo, "dvc", "metrics", "show").stdout
     assert "metrics/evaluate/lff.json" in shown and "test.conflicting" in shown
 
@@ -88,6 +93,28 @@ def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
     changed = {path for path in before if before[path] != after.get(path)}
     assert changed and all(p.startswith(("data/trained/lff", "metrics/curves/lff", "metrics/evaluate", "metrics/cells"))
                            for p in changed), changed
+
+
+def test_a_swapae_param_reruns_exactly_the_biaswap_branch(repo):
+    set_params(repo, {("swapae", "patch_weight"): 2.0})
+    assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == {"train_swapae@cam"}
+    output = run(repo, "dvc", "repro").stdout
+    assert ran_stages(output) == {"train_swapae@cam", "augment", "train@biaswap", "evaluate"}
+
+
+def test_augmented_set_is_the_training_set_plus_the_swaps(repo):
+    original = pd.read_csv(repo / "data/dataset/train/samples.csv")
+    augmented = pd.read_csv(repo / "data/augmented/train/samples.csv")
+    swaps = augmented[augmented["swapped"]]
+    assert len(swaps) == 64 and len(augmented) == len(original) + 64
+    assert len(np.load(repo / "data/augmented/train/images.npy")) == len(augmented)
+    content = original.set_index("index").loc[swaps["content_index"]]
+    assert (swaps["label"].to_numpy() == content["label"].to_numpy()).all()  # a swap keeps its content's label
+    style = original.set_index("index").loc[swaps["style_index"]]
+    assert (swaps["bias"].to_numpy() == style["bias"].to_numpy()).all()  # and takes its style image's bias
+    split = pd.read_csv(repo / "data/split/train.csv")
+    assert split.set_index("index").loc[swaps["style_index"], "conflicting"].all()
+    assert not split.set_index("index").loc[content.index, "conflicting"].any()
 
 
 def test_a_bad_param_fails_in_one_line_and_leaves_outputs(repo):

@@ -10,7 +10,27 @@ SPLIT_METRICS = "metrics/split.json"
 EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"
+SWAPAE_DIR = "data/swapae"
+AUGMENTED = "data/augmented"
+AUGMENT_METRICS = "metrics/augment.json"
 
 
 def trained_model(method: str) -> str:
     return f"{TRAINED_DIR}/{method}.pt"
+
+
+def swapae_model(sampling: str) -> str:
+    return f"{SWAPAE_DIR}/{sampling}.pt"
+
+
+def swapae_metrics(sampling: str) -> str:
+    return f"metrics/swapae/{sampling}.json"
+
+
+def swapae_figure(sampling: str, name: str) -> str:
+    return f"metrics/figures/swapae_{sampling}_{name}.png"
+
+
+def training_set(name: str) -> str:
+    """`dataset` (the biased training split) or `augmented` (it plus the BiaSwap swaps)."""
+    return {"dataset": DATASET, "augmented": AUGMENTED}[name]

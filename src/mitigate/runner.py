@@ -12,10 +12,11 @@ from .training import build_method, fit
 
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
-                    model_path: str, curves_dir: str) -> dict[str, float]:
+                    model_path: str, curves_dir: str, training_set: str = paths.DATASET) -> dict[str, float]:
+    """Train on the `train` split of `training_set`, validate on the dataset's `valid` split."""
     device = resolve_device(device_name)
     info = load_info(paths.DATASET)
-    train = TensorSplit(load_split(paths.DATASET, "train"), device)
+    train = TensorSplit(load_split(training_set, "train"), device)
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
     model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
     curves = Curves()

@@ -5,6 +5,7 @@ A dataset directory holds `info.json` (class counts, image shape) and one folder
 per image with its position `index`, its training `label`, its `bias` attribute, whether it is
 bias-`aligned`, and `source_index` (its row in the source the image came from).
 """
+import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,6 +102,12 @@ class TensorSplit:
 
     def __len__(self) -> int:
         return len(self.y)
+
+    def with_images(self, x: torch.Tensor) -> "TensorSplit":
+        """The same samples with other images (e.g. a transformed copy)."""
+        other = copy.copy(self)
+        other.x = x
+        return other
 
     def batch(self, index: torch.Tensor) -> Batch:
         return Batch(self.index[index], self.x[index], self.y[index], self.bias[index])

@@ -1,12 +1,13 @@
 """Training methods behind one interface (`methods.base.Method`) and one registry.
 
 Adding a method: a module here with a `Method` subclass decorated by `@register_method(name)`,
-its hyper-parameters under `method.<name>` in params.yaml, and its name in `methods`.
+its hyper-parameters under `method.<name>` in params.yaml, and an entry `<name>: <training set>`
+in `methods`.
 """
 from ..config import Params, parse_section
 from ..errors import ConfigError
 from .base import METHODS, Method, register_method  # noqa: F401
-from . import gce, lff, vanilla  # noqa: E402,F401  (register the built-in methods)
+from . import biaswap, gce, lff, vanilla  # noqa: E402,F401  (register the built-in methods)
 
 
 def _check_known(name, key: str = "methods") -> None:
@@ -14,16 +15,27 @@ def _check_known(name, key: str = "methods") -> None:
         raise ConfigError(key, f"unknown method {name!r}; valid: {', '.join(sorted(METHODS))}")
 
 
-def method_names(params: Params) -> list[str]:
-    """params.yaml `methods`: a non-empty list of distinct registered names."""
-    names = params.get("methods")
-    if not isinstance(names, list) or not names:
-        raise ConfigError("methods", "must be a non-empty list of method names")
-    for name in names:
+TRAINING_SETS = ("dataset", "augmented")  # the biased training split; it plus the BiaSwap swaps
+
+
+def training_sets(params: Params) -> dict[str, str]:
+    """params.yaml `methods`: a non-empty mapping of registered method names to the training
+    set each reads (a method that needs one, such as biaswap, must be given it)."""
+    entries = params.get("methods")
+    if not isinstance(entries, dict) or not entries:
+        raise ConfigError("methods", "must be a non-empty mapping of method name to training set, e.g. {vanilla: dataset}")
+    for name, training_set in entries.items():
         _check_known(name)
-    if len(set(names)) != len(names):
-        raise ConfigError("methods", "lists a method twice")
-    return names
+        if training_set not in TRAINING_SETS:
+            raise ConfigError(f"methods.{name}", f"unknown training set {training_set!r}; valid: {', '.join(TRAINING_SETS)}")
+        needed = METHODS[name].training_set
+        if needed is not None and training_set != needed:
+            raise ConfigError(f"methods.{name}", f"{name} trains on the {needed} set; write `{name}: {needed}`")
+    return entries
+
+
+def method_names(params: Params) -> list[str]:
+    return list(training_sets(params))
 
 
 def method_hparams(params: Params, name: str):

@@ -37,6 +37,7 @@ ModelFactory = Callable[[str], Classifier]  # role ("main", "biased", ...) -> a 
 class Method(nn.Module):
     name: str
     Hparams = NoHparams
+    training_set: str | None = None  # the training set the method needs, if only one will do
 
     def __init__(self, make_model: ModelFactory, train_labels: torch.Tensor, num_classes: int,
                  settings: TrainSettings, hparams):

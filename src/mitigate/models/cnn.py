@@ -10,11 +10,11 @@ def conv_block(c_in: int, c_out: int) -> nn.Sequential:
 
 @register_model("cnn")
 class SmallCNN(Classifier):
-    """Three conv blocks (32-64-128 channels, two 2x poolings), global average pooling and a
+    """Three conv blocks (16-32-64 channels, two 2x poolings), global average pooling and a
     linear layer: the last conv features (7 x 7 on 28 px input) and `fc` give class activation
     maps."""
 
-    def __init__(self, input_shape: tuple[int, int, int], num_classes: int, widths=(32, 64, 128)):
+    def __init__(self, input_shape: tuple[int, int, int], num_classes: int, widths=(16, 32, 64)):
         super().__init__()
         c1, c2, c3 = widths
         self.body = nn.Sequential(

@@ -1,0 +1,61 @@
+"""BiaSwap's augmentation: bias-aligned images (content) take the style of bias-conflicting ones,
+as the split stage assigned them; each swap keeps its content image's label and takes its style
+image's bias attribute."""
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import torch
+
+from .config import Problems, choice, positive
+from .data.dataset import Split
+from .errors import InputError
+from .models.swapae import SAMPLINGS
+
+
+@dataclass(frozen=True)
+class AugmentSettings:
+    swapae: str  # which train_swapae@<sampling> autoencoder makes the swaps
+    num_swaps: int
+
+    def problems(self) -> Problems:
+        yield from choice(self.swapae, "swapae", SAMPLINGS)
+        yield from positive(self, "num_swaps")
+
+
+def swap_partners(conflicting: np.ndarray, num_swaps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Content: predicted bias-aligned samples (each once while they last); style: predicted
+    bias-conflicting samples, drawn with replacement (they are few)."""
+    aligned, conflicts = np.flatnonzero(~conflicting), np.flatnonzero(conflicting)
+    if len(aligned) == 0 or len(conflicts) == 0:
+        raise InputError(f"the split marked {len(conflicts)} of {len(conflicting)} training samples bias-conflicting; "
+                         f"a swap needs both kinds: change split.threshold and rerun `dvc repro`")
+    content = rng.choice(aligned, num_swaps, replace=num_swaps > len(aligned))
+    style = rng.choice(conflicts, num_swaps, replace=True)
+    return content, style
+
+
+@torch.no_grad()
+def make_swaps(autoencoder, x: torch.Tensor, content: np.ndarray, style: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """uint8 N x H x W x C swapped images."""
+    out = []
+    for start in range(0, len(content), batch_size):
+        c = torch.from_numpy(content[start : start + batch_size]).to(x.device)
+        s = torch.from_numpy(style[start : start + batch_size]).to(x.device)
+        swaps = autoencoder.swap(x[c], x[s])
+        out.append((swaps.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy())
+    return np.concatenate(out)
+
+
+def augmented_split(train: Split, swaps: np.ndarray, content: np.ndarray, style: np.ndarray) -> Split:
+    """The training split followed by the swaps; `swapped`, `content_index` and `style_index`
+    (positions in the training split, -1 for an original) say which is which."""
+    source = train.table
+    originals = source.assign(swapped=False, content_index=-1, style_index=-1)
+    labels, bias = source["label"].to_numpy()[content], source["bias"].to_numpy()[style]
+    added = pd.DataFrame({
+        "index": len(source) + np.arange(len(content)), "label": labels, "bias": bias, "aligned": labels == bias,
+        "source_index": source["source_index"].to_numpy()[content], "swapped": True,
+        "content_index": content, "style_index": style,
+    })
+    return Split(np.concatenate([train.images, swaps]), pd.concat([originals, added], ignore_index=True))

@@ -1,0 +1,51 @@
+"""Stage augment: swap bias-aligned training images (content) with bias-conflicting ones (style)
+as the split stage assigned them, and store the training split plus the swaps as a dataset."""
+import shutil
+
+import pandas as pd
+import torch
+
+from mitigate import paths
+from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_partners
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.data.colored_mnist import nearest_palette_color
+from mitigate.data.dataset import TensorSplit, load_split
+from mitigate.errors import InputError
+from mitigate.fileio import atomic_path, write_json
+from mitigate.models.swapae import load_autoencoder
+from mitigate.runtime import numpy_rng, resolve_device
+
+
+def main() -> None:
+    params = Params.load()
+    settings, seed = params.section(AugmentSettings, "augment"), params.seed
+    device = resolve_device(params.device)
+    train = load_split(paths.DATASET, "train")
+    try:
+        assignment = pd.read_csv(paths.SPLIT_TABLE)
+        conflicting = assignment["conflicting"].to_numpy(dtype=bool)
+    except (OSError, KeyError, ValueError, pd.errors.ParserError) as error:
+        raise InputError(f"{paths.SPLIT_TABLE} is missing or corrupt ({type(error).__name__}); regenerate it with `dvc repro split`") from None
+    if len(conflicting) != len(train):
+        raise InputError(f"{paths.SPLIT_TABLE} does not match the training split; regenerate it with `dvc repro split`")
+    autoencoder = load_autoencoder(paths.swapae_model(settings.swapae), device, f"train_swapae@{settings.swapae}")
+    content, style = swap_partners(conflicting, settings.num_swaps, numpy_rng(seed, "augment/partners"))
+    swaps = make_swaps(autoencoder, TensorSplit(train, device).x, content, style)
+    augmented = augmented_split(train, swaps, content, style)
+    with atomic_path(paths.AUGMENTED) as tmp:
+        augmented.save(tmp / "train")
+        shutil.copy(f"{paths.DATASET}/info.json", tmp / "info.json")
+    intended = torch.tensor(augmented.table["bias"].to_numpy()[len(train):])
+    measured = nearest_palette_color(torch.from_numpy(swaps).permute(0, 3, 1, 2).float() / 255)
+    metrics = {
+        "swaps": len(swaps), "content_images": int(len(set(content))), "style_images": int(len(set(style))),
+        "conflicting_by_design": round(float((~augmented.table["aligned"].to_numpy()[len(train):]).mean()), 6),
+        "bias_transfer": round((measured == intended).float().mean().item(), 6),
+    }
+    write_json(paths.AUGMENT_METRICS, metrics)
+    print(metrics)
+
+
+if __name__ == "__main__":
+    run_stage(main)

