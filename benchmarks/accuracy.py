@@ -10,6 +10,7 @@ the bias-conflicting test accuracy, plus vanilla on an unbiased training set (al
 """
 import argparse
 import dataclasses
+import hashlib
 import itertools
 import json
 import statistics
@@ -57,6 +58,14 @@ def augmented_training_set(params: Params, train: Split, valid: Split, seed: int
     train_swapae(trainer, train_t, seed, progress=False)
     content, style = swap_partners(conflicting, augment.num_swaps, numpy_rng(seed, "augment/partners"))
     return augmented_split(train, make_swaps(trainer.autoencoder, train_t.x, content, style), content, style)
+
+
+def fingerprint(params_path: str) -> str:
+    """Hash of the params file and the package source: a stored run is reused only when both match."""
+    digest = hashlib.md5(Path(params_path).read_bytes())
+    for path in sorted(Path(__file__).resolve().parents[1].glob("src/mitigate/**/*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def run_one(job: tuple[str, float, int, str, int]) -> dict:
@@ -128,8 +137,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="parallel processes (each gets cores / workers threads)")
     parser.add_argument("--out", default="benchmarks/results/accuracy.md")
     parser.add_argument("--runs", default="benchmarks/results/accuracy_runs.jsonl",
-                        help="every finished run is appended here; runs already in it are not repeated "
-                             "(delete it after changing params or code)")
+                        help="every finished run is appended here; runs already in it with the same params "
+                             "and package code are not repeated")
     args = parser.parse_args()
     if "vanilla" not in args.methods:
         sys.exit("error: --methods must include vanilla (the baseline every row is compared with)")
@@ -138,19 +147,21 @@ def main() -> None:
     jobs += [("vanilla", CEILING_RATIO, s, args.params, threads) for s in args.seeds]
     runs = Path(args.runs)
     done = [json.loads(line) for line in runs.read_text().splitlines()] if runs.exists() else []
-    rows = [r for r in done if (r["method"], r["ratio"], r["seed"]) in {j[:3] for j in jobs}]
+    version = fingerprint(args.params)
+    rows = [r for r in done if r.get("version") == version and (r["method"], r["ratio"], r["seed"]) in {j[:3] for j in jobs}]
     finished = {(r["method"], r["ratio"], r["seed"]) for r in rows}
     jobs = [j for j in jobs if j[:3] not in finished]
     print(f"{len(rows)} runs taken from {runs}, {len(jobs)} to run", file=sys.stderr)
     runs.parent.mkdir(parents=True, exist_ok=True)
     with ProcessPoolExecutor(args.workers) as pool:
         for row in pool.map(run_one, jobs):
+            row["version"] = version
             rows.append(row)
             with runs.open("a") as log:
                 log.write(json.dumps(row) + "\n")
             print(f"{row['method']:>8} ratio {row['ratio']:<6} seed {row['seed']}: unbiased {100 * row['unbiased']:.2f} "
                   f"conflicting {100 * row['conflicting']:.2f} ({row['seconds']:.0f} s)", file=sys.stderr, flush=True)
-    report = table(rows, args.methods, args.ratios)
+    report = table(rows, args.methods, sorted(args.ratios))
     seconds = {m: np.mean([r["seconds"] for r in rows if r["method"] == m]) for m in args.methods}
     report += "Mean time per run (s; biaswap includes its biased model and autoencoder): " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()) + "\n"
     print(report)

@@ -17,7 +17,8 @@ from imports import ROOT
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
         ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64}
-ALL_STAGES = {"synthesize", "train_biased", "split", "train_swapae@cam", "augment", "train@vanilla", "train@lff",
+SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
+ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff",
               "train@biaswap", "evaluate"}
 
 
@@ -97,9 +98,9 @@ def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
 
 def test_a_swapae_param_reruns_exactly_the_biaswap_branch(repo):
     set_params(repo, {("swapae", "patch_weight"): 2.0})
-    assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == {"train_swapae@cam"}
+    assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == SWAPAE_STAGES
     output = run(repo, "dvc", "repro").stdout
-    assert ran_stages(output) == {"train_swapae@cam", "augment", "train@biaswap", "evaluate"}
+    assert ran_stages(output) == SWAPAE_STAGES | {"augment", "train@biaswap", "evaluate"}
 
 
 def test_augmented_set_is_the_training_set_plus_the_swaps(repo):

@@ -13,7 +13,8 @@ from mitigate.swapping import SwapAESettings, SwapAETrainer, train_swapae, unifo
 
 SETTINGS = SwapAESettings(samplings=["uniform"], epochs=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
                           style_dim=16, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0,
-                          gan_weight=0.1, patch_weight=0.1, r1_weight=1.0, r1_every=1, judge_epochs=1)
+                          gan_weight=0.1, patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=1,
+                          judge_epochs=1)
 
 
 def digits(n: int, seed: int = 0) -> TensorSplit:
@@ -47,7 +48,8 @@ def test_a_self_swap_reconstructs_after_short_training():
     with torch.no_grad():
         before = (trainer.autoencoder.swap(data.x, data.x) - data.x).abs().mean().item()
     log = train_swapae(trainer, data, seed=0, progress=False)
-    assert set(log) >= {"train/rec", "train/gan", "train/patch", "train/d_image", "train/d_patch", "train/r1"}
+    assert set(log) >= {"train/rec", "train/gan", "train/patch", "train/d_image", "train/d_patch", "train/r1",
+                        "train/cycle"}
     assert all(np.isfinite(v) for v in log.values())
     with torch.no_grad():
         after = (trainer.autoencoder.swap(data.x, data.x) - data.x).abs().mean().item()

@@ -30,6 +30,7 @@ class SwapAESettings:
     rec_weight: float
     gan_weight: float
     patch_weight: float
+    cycle_weight: float  # swapping back restores the content image (not in Park et al.; keeps the digit)
     r1_weight: float  # gamma of the R1 penalty, gamma/2 E||grad D(x)||^2, on both discriminators
     r1_every: int  # lazy R1 (StyleGAN2, Park et al.): every k-th step, weighted by k
     judge_epochs: int  # the gray-digit classifier that measures whether a swap keeps its digit
@@ -41,7 +42,7 @@ class SwapAESettings:
             yield from choice(sampling, "samplings", SAMPLINGS)
         yield from positive(self, "epochs", "batch_size", "lr", "width", "content_channels", "style_dim",
                             "patch_size", "num_patches", "num_references", "r1_every", "judge_epochs")
-        for name in ("rec_weight", "gan_weight", "patch_weight", "r1_weight"):
+        for name in ("rec_weight", "gan_weight", "patch_weight", "cycle_weight", "r1_weight"):
             if not getattr(self, name) >= 0:
                 yield name, f"must be >= 0, got {getattr(self, name)}"
 
@@ -112,6 +113,8 @@ class SwapAETrainer(torch.nn.Module):
             "gan": s.gan_weight * F.softplus(-self.image_d(torch.cat([reconstruction, swapped]))).mean(),
             "patch": s.patch_weight * F.softplus(-self.patch_d(swapped_patches, references)).mean(),
         }
+        if s.cycle_weight:  # CycleGAN-style: the swap's content with the original style gives x back
+            losses["cycle"] = s.cycle_weight * F.l1_loss(self.autoencoder.decode(self.autoencoder.encode(swapped)[0], style), x)
         loss_g = sum(losses.values())
         self.opt_g.zero_grad(set_to_none=True)
         loss_g.backward()
