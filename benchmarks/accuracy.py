@@ -5,7 +5,7 @@ last-epoch model, no selection on test) and prints mean +- std over seeds of the
 the bias-conflicting test accuracy, plus vanilla on an unbiased training set (aligned ratio
 0.1, i.e. colors independent of digits) as the reachable ceiling.
 
-    python benchmarks/accuracy.py --workers 2          # the README table (about 70 min on 2 cores)
+    python benchmarks/accuracy.py --workers 2          # the README table (about 40 min on 2 cores)
     python benchmarks/accuracy.py --seeds 0 --ratios 0.99 --methods vanilla lff
 """
 import argparse

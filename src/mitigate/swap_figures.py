@@ -51,8 +51,9 @@ def heat(distribution: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 
 @torch.no_grad()
 def patch_figure(path: str, trainer, data: TensorSplit) -> None:
-    """Rows: training images; the patch-center distribution; 16 sampled centers marked in white."""
-    images = data.x[:GRID]
+    """Rows: one bias-aligned training image per bias attribute; the patch-center distribution;
+    16 sampled centers marked in white."""
+    images = data.x[first_of_each_bias(data, True, GRID)]
     distribution = trainer.centers(images)
     generator = torch.Generator().manual_seed(0)
     centers = sample_centers(distribution, images.shape[-2:], 16, generator)
