@@ -316,7 +316,7 @@ def checkpoint(tmp_path):
     method = build_method("vanilla", method_hparams(params, "vanilla"), settings, tiny_tensor_split(8),
                           NUM_CLASSES, INPUT_SHAPE, seed=0)
     path = tmp_path / "vanilla.pt"
-    save_predictor(path, method, settings.arch, INPUT_SHAPE, NUM_CLASSES)
+    save_predictor(path, method, INPUT_SHAPE, NUM_CLASSES)
     return path
 
 

@@ -97,14 +97,14 @@ def test_saved_predictor_predicts_exactly_like_the_method(params, name, arch, tm
         method.update(batch)
     method.eval()
     path = tmp_path / f"{name}.pt"
-    save_predictor(path, method, arch, INPUT_SHAPE, NUM_CLASSES)
+    save_predictor(path, method, INPUT_SHAPE, NUM_CLASSES)
     loaded = load_predictor(path, CPU, stage=f"train@{name}")
     assert not loaded.training
     expected = predict_logits(method.predict, train)
     got = predict_logits(loaded, train)
     assert torch.equal(got, expected)
     checkpoint = torch.load(path, weights_only=True)
-    assert checkpoint["method"] == name and checkpoint["arch"] == arch
+    assert checkpoint["method"] == name and checkpoint["arch"] == method.predictor_arch()
     assert checkpoint["input_shape"] == list(INPUT_SHAPE) and checkpoint["num_classes"] == NUM_CLASSES
 
 

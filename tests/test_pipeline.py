@@ -18,7 +18,7 @@ PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dv
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
         ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
-ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff",
+ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
               "train@biaswap", "evaluate"}
 
 

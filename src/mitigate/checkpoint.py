@@ -15,9 +15,9 @@ def predict_logits(predict: Callable[[torch.Tensor], torch.Tensor], data: Tensor
     return torch.cat([predict(data.x[i : i + batch_size]) for i in range(0, len(data), batch_size)])
 
 
-def save_predictor(path: Path, method, arch: str, input_shape, num_classes: int) -> None:
+def save_predictor(path: Path, method, input_shape, num_classes: int) -> None:
     torch.save({
-        "method": method.name, "arch": arch, "input_shape": list(input_shape), "num_classes": num_classes,
+        "method": method.name, "arch": method.predictor_arch(), "input_shape": list(input_shape), "num_classes": num_classes,
         "members": [m.state_dict() for m in method.predictors()],
     }, path)
 

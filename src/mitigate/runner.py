@@ -22,6 +22,6 @@ def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, de
     curves = Curves()
     log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name)
     with atomic_path(model_path) as checkpoint:
-        save_predictor(checkpoint, model, settings.arch, info["input_shape"], info["num_classes"])
+        save_predictor(checkpoint, model, info["input_shape"], info["num_classes"])
     curves.save(curves_dir)
     return log

@@ -1,7 +1,4 @@
 """The training loop shared by every method and stage."""
-from pathlib import Path
-from typing import Callable
-
 import torch
 from tqdm import tqdm
 
@@ -9,25 +6,14 @@ from .checkpoint import predict_logits
 from .curves import Curves
 from .data.dataset import TensorSplit
 from .methods import METHODS, Method
-from .models import Classifier, build_model
-from .runtime import derive_seed, torch_generator
+from .methods.base import ModelFactory
+from .runtime import torch_generator
 from .train_settings import TrainSettings
-
-
-def model_factory(arch: str, input_shape, num_classes: int, seed: int, device: torch.device) -> Callable[[str], Classifier]:
-    """Classifiers whose initial weights depend only on (seed, role): vanilla's model and LfF's
-    debiased model (both role "main") start from the same weights, so methods compare paired."""
-    def make(role: str) -> Classifier:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(derive_seed(seed, f"init/{role}"))
-            model = build_model(arch, input_shape, num_classes)
-        return model.to(device)
-    return make
 
 
 def build_method(name: str, hparams, settings: TrainSettings, train: TensorSplit, num_classes: int,
                  input_shape, seed: int) -> Method:
-    make = model_factory(settings.arch, input_shape, num_classes, seed, train.x.device)
+    make = ModelFactory(settings.arch, input_shape, num_classes, seed, train.x.device)
     return METHODS[name](make, train.y, num_classes, settings, hparams)
 
 

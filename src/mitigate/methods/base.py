@@ -10,7 +10,8 @@ from torch import nn
 
 from ..config import Problems
 from ..data.dataset import Batch
-from ..models import Classifier
+from ..models import Classifier, build_model
+from ..runtime import derive_seed, torch_generator
 from ..train_settings import TrainSettings
 
 
@@ -31,7 +32,27 @@ def register_method(name: str):
     return add
 
 
-ModelFactory = Callable[[str], Classifier]  # role ("main", "biased", ...) -> a freshly initialised classifier
+class ModelFactory:
+    """Freshly initialised networks whose weights depend only on (seed, role), so methods compare
+    paired: vanilla's model and LfF's debiased model (both role "main") start from the same
+    weights. Also seeded generators for a method's own random draws."""
+
+    def __init__(self, arch: str, input_shape, num_classes: int, seed: int, device: torch.device):
+        self.arch, self.input_shape, self.num_classes = arch, tuple(input_shape), num_classes
+        self.seed, self.device = seed, device
+
+    def module(self, role: str, build: Callable[[], nn.Module]) -> nn.Module:
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(derive_seed(self.seed, f"init/{role}"))
+            module = build()
+        return module.to(self.device)
+
+    def __call__(self, role: str, arch: str | None = None) -> Classifier:
+        """A classifier of `arch` (default: the training settings' arch) for `role`."""
+        return self.module(role, lambda: build_model(arch or self.arch, self.input_shape, self.num_classes))
+
+    def generator(self, purpose: str) -> torch.Generator:
+        return torch_generator(self.seed, purpose)
 
 
 class Method(nn.Module):
@@ -57,6 +78,10 @@ class Method(nn.Module):
     def predictors(self) -> list[Classifier]:
         """The network(s) used at inference; `predict` averages their logits."""
         raise NotImplementedError
+
+    def predictor_arch(self) -> str:
+        """The architecture name that rebuilds each predictor (see `models.build_model`)."""
+        return self.settings.arch
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         members = self.predictors()

@@ -14,6 +14,7 @@ from ..errors import ConfigError
 
 class Classifier(nn.Module):
     fc: nn.Linear
+    num_features: int  # size of the pooled features that `fc` reads
 
     def forward_features(self, x: torch.Tensor) -> torch.Tensor:
         raise NotImplementedError
@@ -38,10 +39,18 @@ def register_model(name: str):
     return add
 
 
+DISENTANGLED = "disentangled/"  # DFA's two-encoder classifier: "disentangled/<encoder arch>"
+
+
 def build_model(name: str, input_shape: tuple[int, int, int], num_classes: int) -> Classifier:
+    if name.startswith(DISENTANGLED):
+        encoder = name[len(DISENTANGLED):]
+        return disentangled(build_model(encoder, input_shape, num_classes),
+                            build_model(encoder, input_shape, num_classes), num_classes)
     if name not in MODELS:
         raise ConfigError("arch", f"unknown architecture {name!r}; valid: {', '.join(sorted(MODELS))}")
     return MODELS[name](input_shape=tuple(input_shape), num_classes=num_classes)
 
 
 from . import cnn, mlp  # noqa: E402,F401  (register the built-in architectures)
+from .disentangled import disentangled  # noqa: E402

@@ -1,0 +1,106 @@
+"""DFA: learning debiased representation via disentangled feature augmentation (Lee et al. 2021),
+as its authors coded it."""
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from ..config import Problems, choice, positive
+from ..losses import cross_entropy, gce_lff
+from ..models import DISENTANGLED, MODELS
+from .base import Method, register_method, step
+from .loss_ema import ClasswiseLossEMA
+
+
+@dataclass(frozen=True)
+class DFAHparams:
+    encoder: str  # architecture of both encoders (its final layer dropped)
+    lr: float  # Adam; overrides train.lr (the authors use 0.01 on Colored MNIST)
+    q: float  # GCE exponent of the bias head
+    ema_alpha: float  # per-sample loss EMA, as LfF
+    lambda_dis: float  # weight of the bias head's GCE in L_dis
+    lambda_swap_b: float  # weight of the bias head's GCE in L_swap
+    lambda_swap: float  # weight of L_swap
+    swap_start_epoch: int  # L_swap from this epoch on
+    lr_decay_every: int  # epochs, counted from swap_start_epoch
+    lr_decay: float  # factor of the learning rate at each decay
+
+    def problems(self) -> Problems:
+        yield from choice(self.encoder, "encoder", MODELS)
+        yield from positive(self, "lr", "lr_decay_every", "lr_decay")
+        if not 0 < self.q <= 1:
+            yield "q", f"must be in (0, 1], got {self.q}"
+        if not 0 <= self.ema_alpha < 1:
+            yield "ema_alpha", f"must be in [0, 1), got {self.ema_alpha}"
+        for name in ("lambda_dis", "lambda_swap_b", "lambda_swap", "swap_start_epoch"):
+            if not getattr(self, name) >= 0:
+                yield name, f"must be >= 0, got {getattr(self, name)}"
+
+
+def swap_bias_features(z_b: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
+    """z_b permuted inside the batch, with the labels of the samples it came from (y~)."""
+    permutation = torch.randperm(len(y), generator=generator).to(y.device)
+    return z_b[permutation], y[permutation]
+
+
+@register_method("dfa")
+class DFA(Method):
+    """Intrinsic and bias encoders, z = [z_i ; z_b]. The intrinsic head C_i sees
+    [z_i ; z_b.detach()] and learns with CE weighted by the relative difficulty
+    W = CE_b / (CE_b + CE_i) (LfF's class-normalised loss EMAs); the bias head C_b sees
+    [z_i.detach() ; z_b] and learns with GCE, so E_b takes the shortcut (L_dis, eq. 3). From
+    `swap_start_epoch` on, z_b is permuted inside the batch, making bias-conflicting feature
+    combinations: C_i must still predict y, C_b the label y~ of the permuted bias feature
+    (L_swap, eq. 4). L = L_dis + lambda_swap L_swap (eq. 5). Predicts with C_i([z_i ; z_b])."""
+    Hparams = DFAHparams
+
+    def __init__(self, make_model, train_labels, num_classes, settings, hparams):
+        super().__init__(make_model, train_labels, num_classes, settings, hparams)
+        self.model = make_model("dfa", self.predictor_arch())  # E_i, E_b and C_i
+        size = self.model.fc.in_features
+        self.head_bias = make_model.module("dfa/head_bias", lambda: nn.Linear(size, num_classes))  # C_b
+        self.optimizer = torch.optim.Adam(self.parameters(), lr=hparams.lr, weight_decay=settings.weight_decay)
+        self.ema_intrinsic = ClasswiseLossEMA(train_labels, num_classes, hparams.ema_alpha)
+        self.ema_bias = ClasswiseLossEMA(train_labels, num_classes, hparams.ema_alpha)
+        self.swap_generator = make_model.generator("dfa/swap")
+        self.epochs_done = 0
+
+    def predictor_arch(self) -> str:
+        return DISENTANGLED + self.hparams.encoder
+
+    def heads(self, z_i: torch.Tensor, z_b: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """C_i([z_i ; z_b.detach()]) and C_b([z_i.detach() ; z_b])."""
+        return (self.model.fc(torch.cat([z_i, z_b.detach()], dim=1)),
+                self.head_bias(torch.cat([z_i.detach(), z_b], dim=1)))
+
+    def update(self, batch):
+        h, y = self.hparams, batch.y
+        z_i, z_b = self.model.encode(batch.x)
+        logits_i, logits_b = self.heads(z_i, z_b)
+        ce_i, ce_b = cross_entropy(logits_i, y), cross_entropy(logits_b, y)
+        self.ema_intrinsic.update(batch.index, ce_i)
+        self.ema_bias.update(batch.index, ce_b)
+        ema_i, ema_b = self.ema_intrinsic.normalized(batch.index), self.ema_bias.normalized(batch.index)
+        weight = ema_b / (ema_b + ema_i + 1e-8)
+        losses = {"dis_intrinsic": (weight * ce_i).mean(), "dis_bias": h.lambda_dis * gce_lff(logits_b, y, h.q).mean()}
+        zero = torch.zeros((), device=y.device)
+        losses["swap_intrinsic"], losses["swap_bias"] = zero, zero
+        if self.epochs_done >= h.swap_start_epoch:
+            z_b_swapped, y_swapped = swap_bias_features(z_b, y, self.swap_generator)
+            swap_i, swap_b = self.heads(z_i, z_b_swapped)
+            losses["swap_intrinsic"] = h.lambda_swap * (weight * cross_entropy(swap_i, y)).mean()
+            losses["swap_bias"] = h.lambda_swap * h.lambda_swap_b * gce_lff(swap_b, y_swapped, h.q).mean()
+        loss = sum(losses.values())
+        step(self.optimizer, loss)
+        return {"loss": loss.detach(), **{k: v.detach() for k, v in losses.items()}, "weight": weight.mean()}
+
+    def on_epoch_end(self, epoch: int) -> None:
+        """The authors halve the learning rate every `lr_decay_every` steps after the swap starts."""
+        self.epochs_done = epoch + 1
+        since_start = self.epochs_done - self.hparams.swap_start_epoch
+        if since_start > 0 and since_start % self.hparams.lr_decay_every == 0:
+            for group in self.optimizer.param_groups:
+                group["lr"] *= self.hparams.lr_decay
+
+    def predictors(self):
+        return [self.model]

@@ -1,0 +1,64 @@
+"""DFA: the bias-feature swap, the detach pattern of its two heads, its schedule."""
+import dataclasses
+
+import pytest
+import torch
+
+from mitigate.config import Params
+from mitigate.methods import method_hparams
+from mitigate.methods.dfa import swap_bias_features
+from mitigate.train_settings import TrainSettings
+from mitigate.training import build_method
+
+from imports import ROOT
+from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+
+
+def build_dfa(**changes):
+    params = Params.load(ROOT / "params.yaml")
+    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=1, batch_size=16)
+    hparams = dataclasses.replace(method_hparams(params, "dfa"), **changes)
+    train = tiny_tensor_split(64)
+    return build_method("dfa", hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
+
+
+def test_swap_keeps_labels_with_the_bias_features_they_came_from():
+    y = torch.tensor([3, 1, 4, 1, 5, 9, 2, 6])
+    z_b = torch.stack([y.float(), 10 * y.float()], dim=1)  # each row remembers its sample's label
+    swapped, y_swapped = swap_bias_features(z_b, y, torch.Generator().manual_seed(0))
+    assert torch.equal(swapped[:, 0].long(), y_swapped) and torch.equal(swapped[:, 1], 10 * y_swapped.float())
+    assert sorted(y_swapped.tolist()) == sorted(y.tolist()) and not torch.equal(y_swapped, y)
+
+
+def test_each_head_trains_only_its_own_encoder():
+    dfa, train = build_dfa()
+    z_i, z_b = dfa.model.encode(train.x[:8])
+    logits_i, logits_b = dfa.heads(z_i, z_b)
+    grad_i = torch.autograd.grad(logits_i.sum(), [*dfa.model.intrinsic.parameters(), *dfa.model.bias.parameters()],
+                                 allow_unused=True)
+    n_i = len(list(dfa.model.intrinsic.parameters()))
+    assert all(g is not None and g.abs().sum() > 0 for g in grad_i[:n_i])
+    assert all(g is None for g in grad_i[n_i:])  # C_i sees z_b detached
+    grad_b = torch.autograd.grad(logits_b.sum(), [*dfa.model.intrinsic.parameters(), *dfa.model.bias.parameters()],
+                                 allow_unused=True)
+    assert all(g is None for g in grad_b[:n_i])  # C_b sees z_i detached
+    assert all(g is not None and g.abs().sum() > 0 for g in grad_b[n_i:])
+
+
+@pytest.mark.parametrize("start", [0, 1])
+def test_swap_losses_start_at_the_scheduled_epoch_and_every_part_learns(start):
+    dfa, train = build_dfa(swap_start_epoch=start)
+    before = {name: p.detach().clone() for name, p in dfa.named_parameters()}
+    losses = dfa.update(next(iter(train.batches(16, torch.Generator().manual_seed(0)))))
+    assert all(torch.isfinite(v) for v in losses.values())
+    assert (losses["swap_intrinsic"] > 0) == (start == 0) and (losses["swap_bias"] > 0) == (start == 0)
+    assert [name for name, p in dfa.named_parameters() if torch.equal(p, before[name])] == []
+
+
+def test_learning_rate_halves_every_decay_period_after_the_swap_starts():
+    dfa, _ = build_dfa(lr=0.01, swap_start_epoch=2, lr_decay_every=3, lr_decay=0.5)
+    rates = []
+    for epoch in range(9):
+        dfa.on_epoch_end(epoch)
+        rates.append(dfa.optimizer.param_groups[0]["lr"])
+    assert rates == pytest.approx([0.01] * 4 + [0.005] * 3 + [0.0025] * 2)
