@@ -32,7 +32,7 @@ from mitigate.methods.gce import GCEHparams
 from mitigate.metrics import bias_accuracies
 from mitigate.runtime import make_deterministic, numpy_rng
 from mitigate.split import conflict_score, threshold_value
-from mitigate.swapping import SwapAESettings, SwapAETrainer, cam_distribution, train_swapae, uniform_cells
+from mitigate.swapping import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
 from mitigate.train_settings import BiasedSettings, TrainSettings
 from mitigate.training import build_method, fit
 
@@ -53,7 +53,7 @@ def augmented_training_set(params: Params, train: Split, valid: Split, seed: int
     scores = conflict_score(predict_logits(biased.predict, train_t), train_t.y)
     conflicting = (scores > threshold_value(scores, params.split.threshold)).numpy()
     swapae, augment = params.section(SwapAESettings, "swapae"), params.section(AugmentSettings, "augment")
-    centers = cam_distribution(biased.model) if augment.swapae == "cam" else uniform_cells((7, 7))
+    centers = patch_centers(augment.swapae, biased.model, tuple(train_t.x.shape[-2:]))
     trainer = SwapAETrainer(train_t.x.shape[1:], swapae, centers, seed)
     train_swapae(trainer, train_t, seed, progress=False)
     content, style = swap_partners(conflicting, augment.num_swaps, numpy_rng(seed, "augment/partners"))

@@ -10,7 +10,7 @@ from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.colored_mnist import nearest_palette_color
-from mitigate.data.dataset import TensorSplit, load_split
+from mitigate.data.dataset import TensorSplit, load_split, to_tensor_images
 from mitigate.errors import InputError
 from mitigate.fileio import atomic_path, write_json
 from mitigate.models.swapae import load_autoencoder
@@ -37,7 +37,7 @@ def main() -> None:
         augmented.save(tmp / "train")
         shutil.copy(f"{paths.DATASET}/info.json", tmp / "info.json")
     intended = torch.tensor(augmented.table["bias"].to_numpy()[len(train):])
-    measured = nearest_palette_color(torch.from_numpy(swaps).permute(0, 3, 1, 2).float() / 255)
+    measured = nearest_palette_color(to_tensor_images(swaps))
     metrics = {
         "swaps": len(swaps), "content_images": int(len(set(content))), "style_images": int(len(set(style))),
         "conflicting_by_design": round(float((~augmented.table["aligned"].to_numpy()[len(train):]).mean()), 6),

@@ -18,7 +18,7 @@ from mitigate.checkpoint import load_predictor
 from mitigate.swap_figures import patch_figure, swap_grid
 from mitigate.swap_quality import swap_quality, train_digit_judge
 from mitigate.models.swapae import SAMPLINGS, save_autoencoder
-from mitigate.swapping import SwapAESettings, SwapAETrainer, cam_distribution, train_swapae, uniform_cells
+from mitigate.swapping import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
 
 
 def main() -> None:
@@ -32,8 +32,7 @@ def main() -> None:
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
     biased = load_predictor(paths.BIASED_MODEL, device, stage="train_biased").members[0]
     biased.requires_grad_(False)
-    height, width = info["input_shape"][1:]
-    centers = cam_distribution(biased) if sampling == "cam" else uniform_cells((height // 4, width // 4))
+    centers = patch_centers(sampling, biased, tuple(info["input_shape"][1:]))
     trainer = SwapAETrainer(info["input_shape"], settings, centers, seed).to(device)
     curves = Curves()
     train_swapae(trainer, train, seed, curves, desc=f"swapae@{sampling}")

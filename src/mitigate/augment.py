@@ -8,7 +8,7 @@ import pandas as pd
 import torch
 
 from .config import Problems, choice, positive
-from .data.dataset import Split
+from .data.dataset import Split, to_uint8_images
 from .errors import InputError
 from .models.swapae import SAMPLINGS
 
@@ -43,7 +43,7 @@ def make_swaps(autoencoder, x: torch.Tensor, content: np.ndarray, style: np.ndar
         c = torch.from_numpy(content[start : start + batch_size]).to(x.device)
         s = torch.from_numpy(style[start : start + batch_size]).to(x.device)
         swaps = autoencoder.swap(x[c], x[s])
-        out.append((swaps.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy())
+        out.append(to_uint8_images(swaps))
     return np.concatenate(out)
 
 

@@ -3,14 +3,14 @@ import numpy as np
 import torch
 
 from .cam import sample_centers
-from .data.dataset import TensorSplit
+from .data.dataset import TensorSplit, to_uint8_images
 from .viz import save_png, tile
 
 GRID = 8
 
 
 def to_uint8(images: torch.Tensor) -> list[np.ndarray]:
-    return list((images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy())
+    return list(to_uint8_images(images))
 
 
 def first_of_each_bias(data: TensorSplit, aligned: bool, count: int) -> torch.Tensor:

@@ -63,6 +63,13 @@ def uniform_cells(cells: tuple[int, int]) -> CenterDistribution:
     return lambda images: uniform_distribution(len(images), *cells, images.device)
 
 
+def patch_centers(sampling: str, biased: Classifier, image_size: tuple[int, int]) -> CenterDistribution:
+    """`cam`: from the biased model's CAM; `uniform`: over the cells of its 4x-downsampled map."""
+    if sampling == "cam":
+        return cam_distribution(biased)
+    return uniform_cells((image_size[0] // 4, image_size[1] // 4))
+
+
 def r1_penalty(logits: torch.Tensor, inputs: torch.Tensor) -> torch.Tensor:
     """Mescheder et al. 2018: E ||grad_x D(x)||^2 over real inputs."""
     grad, = torch.autograd.grad(logits.sum(), inputs, create_graph=True)

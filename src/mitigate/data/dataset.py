@@ -90,11 +90,21 @@ class Batch:
     bias: torch.Tensor
 
 
+def to_tensor_images(images: np.ndarray) -> torch.Tensor:
+    """uint8 N x H x W x C -> float N x C x H x W in [0, 1]."""
+    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255)
+
+
+def to_uint8_images(images: torch.Tensor) -> np.ndarray:
+    """float N x C x H x W in [0, 1] -> uint8 N x H x W x C (the stored format)."""
+    return (images.clamp(0, 1) * 255).round().byte().permute(0, 2, 3, 1).cpu().numpy()
+
+
 class TensorSplit:
     """A split held in memory as tensors on the compute device (images as float in [0, 1])."""
 
     def __init__(self, split: Split, device: torch.device):
-        self.x = torch.from_numpy(split.images).permute(0, 3, 1, 2).float().div_(255).to(device)
+        self.x = to_tensor_images(split.images).to(device)
         self.y = torch.tensor(split.table["label"].to_numpy(), dtype=torch.long, device=device)
         self.bias = torch.tensor(split.table["bias"].to_numpy(), dtype=torch.long, device=device)
         self.aligned = torch.tensor(split.table["aligned"].to_numpy(), dtype=torch.bool, device=device)

@@ -95,7 +95,8 @@ class DFA(Method):
         return {"loss": loss.detach(), **{k: v.detach() for k, v in losses.items()}, "weight": weight.mean()}
 
     def on_epoch_end(self, epoch: int) -> None:
-        """The authors halve the learning rate every `lr_decay_every` steps after the swap starts."""
+        """Learning rate x `lr_decay` every `lr_decay_every` epochs after the swap starts (the
+        authors: x0.5 every 10k steps)."""
         self.epochs_done = epoch + 1
         since_start = self.epochs_done - self.hparams.swap_start_epoch
         if since_start > 0 and since_start % self.hparams.lr_decay_every == 0:
