@@ -8,7 +8,7 @@ from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit, load_info, load_split
 from mitigate.fileio import write_json_files, write_text
-from mitigate.methods import method_names
+from mitigate.methods import METHODS, method_names
 from mitigate.metrics import bias_accuracies, cell_accuracy
 from mitigate.report import comparison_table
 from mitigate.runtime import resolve_device
@@ -41,7 +41,7 @@ def main() -> None:
                        for t in range(shape[0]) for b in range(shape[1]) if counts[t, b]]
     write_json_files(paths.EVAL_METRICS_DIR, results)
     write_json_files(paths.EVAL_CELLS_DIR, cells)
-    table = comparison_table(results)
+    table = comparison_table(results, knows_groups=tuple(m for m in methods if METHODS[m].uses_bias_labels))
     write_text(paths.EVAL_TABLE, table)
     print(table)
 

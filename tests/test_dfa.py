@@ -56,9 +56,21 @@ def test_swap_losses_start_at_the_scheduled_epoch_and_every_part_learns(start):
 
 
 def test_learning_rate_halves_every_decay_period_after_the_swap_starts():
-    dfa, _ = build_dfa(lr=0.01, swap_start_epoch=2, lr_decay_every=3, lr_decay=0.5)
+    dfa, train = build_dfa(lr=0.01, swap_start_epoch=2, lr_decay_every=3, lr_decay=0.5)
     rates = []
     for epoch in range(9):
-        dfa.on_epoch_end(epoch)
+        dfa.on_epoch_end(epoch, train)
         rates.append(dfa.optimizer.param_groups[0]["lr"])
     assert rates == pytest.approx([0.01] * 4 + [0.005] * 3 + [0.0025] * 2)
+
+
+def test_without_disentangling_both_heads_learn_with_plain_unweighted_cross_entropy():
+    dfa, train = build_dfa(disentangle=False, swap_start_epoch=1)
+    batch = train.batch(torch.arange(16))
+    with torch.no_grad():
+        logits_i, logits_b = dfa.heads(*dfa.model.encode(batch.x))
+    losses = dfa.update(batch)
+    assert losses["weight"].item() == 1.0
+    assert losses["dis_intrinsic"].item() == pytest.approx(torch.nn.functional.cross_entropy(logits_i, batch.y).item(), rel=1e-5)
+    expected_bias = dfa.hparams.lambda_dis * torch.nn.functional.cross_entropy(logits_b, batch.y)
+    assert losses["dis_bias"].item() == pytest.approx(expected_bias.item(), rel=1e-5)

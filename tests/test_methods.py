@@ -44,15 +44,17 @@ def test_method_updates_train_its_predictors(params, name, arch):
     predictors = method.predictors()
     assert predictors
     before = [copy.deepcopy(m.state_dict(keep_vars=False)) for m in predictors]
-    method.train()
     generator = torch.Generator().manual_seed(0)
-    for batch in list(train.batches(settings.batch_size, generator))[:3]:
-        losses = method.update(batch)
-        assert "loss" in losses and next(iter(losses)) == "loss"
-        for key, value in losses.items():
-            assert isinstance(value, torch.Tensor) and value.dim() == 0, key
-            assert torch.isfinite(value), key
-            assert not value.requires_grad, key
+    for epoch in range(method.num_epochs):  # a method with phases (PGD) trains its predictor last
+        method.train()
+        for batch in list(train.batches(settings.batch_size, generator, method.sampling_weights()))[:3]:
+            losses = method.update(batch)
+            assert "loss" in losses and next(iter(losses)) == "loss"
+            for key, value in losses.items():
+                assert isinstance(value, torch.Tensor) and value.dim() == 0, key
+                assert torch.isfinite(value), key
+                assert not value.requires_grad, key
+        method.on_epoch_end(epoch, train)
     for model, old in zip(predictors, before):
         for pname, p in model.named_parameters():
             if p.requires_grad:
@@ -77,7 +79,7 @@ def test_fit_logs_and_is_deterministic(params, name):
     assert "train/loss" in log and "valid/accuracy" in log
     assert 0 <= log["valid/accuracy"] <= 1
     assert all(isinstance(v, float) and torch.isfinite(torch.tensor(v)) for v in log.values())
-    assert [epoch for epoch, _ in curves.rows["train/loss"]] == [0, 1]
+    assert [epoch for epoch, _ in curves.rows["train/loss"]] == list(range(first.num_epochs))
     assert curves.rows["train/loss"][-1][1] == log["train/loss"]
     assert log2 == log
     a, b, c = first.state_dict(), second.state_dict(), other.state_dict()

@@ -16,10 +16,11 @@ from imports import ROOT
 
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
-        ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64}
+        ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64, ("method", "pgd", "biased_epochs"): 2,
+        ("embed", "samples"): 100}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
 ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
-              "train@biaswap", "evaluate"}
+              "train@pgd", "train@group_dro", "train@biaswap", "embed@dfa", "evaluate"}
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -32,9 +33,13 @@ def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
 
 
 def set_params(repo: Path, changes: dict) -> None:
+    """`changes`: {(key, sub-key, ...): value}."""
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    for (section, key), value in changes.items():
-        params[section][key] = value
+    for (*path, key), value in changes.items():
+        node = params
+        for part in path:
+            node = node[part]
+        node[key] = value
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
@@ -73,9 +78,19 @@ def test_repro_writes_a_comparison_of_every_method(repo):
         assert set(metrics["test"]) == {"unbiased", "aligned", "conflicting", "worst_group"}
         assert all(0 <= v <= 1 for v in metrics["test"].values())
     table = (repo / "metrics/evaluate.md").read_text()
-    assert "| vanilla |" in table and "| lff |" in table and "| biaswap |" in table
+    assert "| vanilla |" in table and "| lff |" in table and "| biaswap |" in table and "| dfa |" in table
+    assert "| pgd |" in table and "| group_dro (knows groups) |" in table
     shown = run(repo, "dvc", "metrics", "show").stdout
     assert "metrics/evaluate/lff.json" in shown and "test.conflicting" in shown
+
+
+def test_dfa_features_are_embedded_and_scored(repo):
+    metrics = json.loads((repo / "metrics/embed/dfa.json").read_text())
+    assert metrics["samples"] == 100
+    for space in ("intrinsic", "bias"):
+        for attribute in ("class", "bias"):
+            assert 0 <= metrics[f"{space}/{attribute}_knn_accuracy"] <= 1
+    assert (repo / "metrics/figures/embed_dfa.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_second_repro_runs_nothing(repo):
@@ -86,7 +101,7 @@ def test_second_repro_runs_nothing(repo):
 
 def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
     before = snapshot(repo)
-    set_params(repo, {("method", "lff"): {"q": 0.7, "ema_alpha": 0.5}})
+    set_params(repo, {("method", "lff", "ema_alpha"): 0.5})
     assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == {"train@lff"}
     output = run(repo, "dvc", "repro").stdout
     assert ran_stages(output) == {"train@lff", "evaluate"}

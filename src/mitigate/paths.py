@@ -34,3 +34,11 @@ def swapae_figure(sampling: str, name: str) -> str:
 def training_set(name: str) -> str:
     """`dataset` (the biased training split) or `augmented` (it plus the BiaSwap swaps)."""
     return {"dataset": DATASET, "augmented": AUGMENTED}[name]
+
+
+def embed_metrics(method: str) -> str:
+    return f"metrics/embed/{method}.json"
+
+
+def embed_figure(method: str) -> str:
+    return f"metrics/figures/embed_{method}.png"

@@ -14,7 +14,7 @@ from .train_settings import TrainSettings
 def build_method(name: str, hparams, settings: TrainSettings, train: TensorSplit, num_classes: int,
                  input_shape, seed: int) -> Method:
     make = ModelFactory(settings.arch, input_shape, num_classes, seed, train.x.device)
-    return METHODS[name](make, train.y, num_classes, settings, hparams)
+    return METHODS[name](make, train, num_classes, settings, hparams)
 
 
 def accuracy(predict, data: TensorSplit) -> float:
@@ -23,20 +23,21 @@ def accuracy(predict, data: TensorSplit) -> float:
 
 def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainSettings, seed: int,
         curves: Curves | None = None, desc: str = "train", progress: bool = True) -> dict[str, float]:
-    """Train for `settings.epochs` epochs on batches in a seeded random order. Per epoch: the
-    mean of each named loss and the validation accuracy, shown on the progress bar and logged to
-    `curves`. Returns the last epoch's log. No model selection: the last epoch is kept."""
+    """Train for the method's number of epochs on batches in a seeded random order (or drawn by
+    the method's sampling weights). Per epoch: the mean of each named loss and the validation
+    accuracy, shown on the progress bar and logged to `curves`. Returns the last epoch's log.
+    No model selection: the last epoch is kept."""
     order = torch_generator(seed, "batch_order")
-    bar = tqdm(range(settings.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
+    bar = tqdm(range(method.num_epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
                disable=not progress)
     log: dict[str, float] = {}
     for epoch in bar:
         method.train()
         sums: dict[str, torch.Tensor] = {}
-        for batch in train.batches(settings.batch_size, order):
+        for batch in train.batches(settings.batch_size, order, method.sampling_weights()):
             for key, value in method.update(batch).items():
                 sums[key] = sums.get(key, 0) + value * len(batch.y)
-        method.on_epoch_end(epoch)
+        method.on_epoch_end(epoch, train)
         method.eval()
         log = {f"train/{k}": v.item() / len(train) for k, v in sums.items()}
         log["valid/accuracy"] = accuracy(method.predict, valid)

@@ -122,10 +122,15 @@ class TensorSplit:
     def batch(self, index: torch.Tensor) -> Batch:
         return Batch(self.index[index], self.x[index], self.y[index], self.bias[index])
 
-    def batches(self, batch_size: int, generator: torch.Generator | None = None):
-        """Batches in a fresh random order drawn from `generator`, or in order without one."""
+    def batches(self, batch_size: int, generator: torch.Generator | None = None, weights: torch.Tensor | None = None):
+        """One epoch of batches: every sample once in a fresh random order drawn from `generator`
+        (in order without one), or, given per-sample `weights`, len(self) samples drawn with
+        replacement with probability proportional to them."""
         n = len(self)
-        order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
+        if weights is not None:
+            order = torch.multinomial(weights.cpu().double(), n, replacement=True, generator=generator)
+        else:
+            order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
         order = order.to(self.x.device)
         for start in range(0, n, batch_size):
             yield self.batch(order[start : start + batch_size])

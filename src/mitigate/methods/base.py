@@ -1,7 +1,7 @@
 """The method interface, after DomainBed's Algorithm: a method owns its networks and
 optimizers; `update` takes one batch and one optimizer step and returns named losses;
 `predict` gives logits of the inference network(s); `on_epoch_end` is a hook for methods that
-need a pass over the data."""
+need a pass over the data; `sampling_weights` lets a method draw its batches non-uniformly."""
 from dataclasses import dataclass
 from typing import Callable
 
@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 from ..config import Problems
-from ..data.dataset import Batch
+from ..data.dataset import Batch, TensorSplit
 from ..models import Classifier, build_model
 from ..runtime import derive_seed, torch_generator
 from ..train_settings import TrainSettings
@@ -60,7 +60,9 @@ class Method(nn.Module):
     Hparams = NoHparams
     training_set: str | None = None  # the training set the method needs, if only one will do
 
-    def __init__(self, make_model: ModelFactory, train_labels: torch.Tensor, num_classes: int,
+    uses_bias_labels = False  # True for references that train with the ground-truth bias attribute
+
+    def __init__(self, make_model: ModelFactory, train: TensorSplit, num_classes: int,
                  settings: TrainSettings, hparams):
         super().__init__()
         self.settings = settings
@@ -87,7 +89,17 @@ class Method(nn.Module):
         members = self.predictors()
         return sum(m(x) for m in members) / len(members)
 
-    def on_epoch_end(self, epoch: int) -> None:
+    @property
+    def num_epochs(self) -> int:
+        """Epochs of the training loop (a method with phases may need more than train.epochs)."""
+        return self.settings.epochs
+
+    def sampling_weights(self) -> torch.Tensor | None:
+        """Per training sample, the relative probability of being drawn into the next epoch's
+        batches (drawn with replacement); None draws each sample once, in random order."""
+        return None
+
+    def on_epoch_end(self, epoch: int, train: TensorSplit) -> None:
         pass
 
 

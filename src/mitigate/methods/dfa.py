@@ -21,7 +21,8 @@ class DFAHparams:
     lambda_dis: float  # weight of the bias head's GCE in L_dis
     lambda_swap_b: float  # weight of the bias head's GCE in L_swap
     lambda_swap: float  # weight of L_swap
-    swap_start_epoch: int  # L_swap from this epoch on
+    disentangle: bool  # false (ablation): both heads plain CE, no relative-difficulty weight
+    swap_start_epoch: int  # L_swap from this epoch on (at or beyond train.epochs: never)
     lr_decay_every: int  # epochs, counted from swap_start_epoch
     lr_decay: float  # factor of the learning rate at each decay
 
@@ -51,17 +52,18 @@ class DFA(Method):
     [z_i.detach() ; z_b] and learns with GCE, so E_b takes the shortcut (L_dis, eq. 3). From
     `swap_start_epoch` on, z_b is permuted inside the batch, making bias-conflicting feature
     combinations: C_i must still predict y, C_b the label y~ of the permuted bias feature
-    (L_swap, eq. 4). L = L_dis + lambda_swap L_swap (eq. 5). Predicts with C_i([z_i ; z_b])."""
+    (L_swap, eq. 4). L = L_dis + lambda_swap L_swap (eq. 5). Predicts with C_i([z_i ; z_b]).
+    With `disentangle: false` (the ablation's first row) both heads learn with plain CE."""
     Hparams = DFAHparams
 
-    def __init__(self, make_model, train_labels, num_classes, settings, hparams):
-        super().__init__(make_model, train_labels, num_classes, settings, hparams)
+    def __init__(self, make_model, train, num_classes, settings, hparams):
+        super().__init__(make_model, train, num_classes, settings, hparams)
         self.model = make_model("dfa", self.predictor_arch())  # E_i, E_b and C_i
         size = self.model.fc.in_features
         self.head_bias = make_model.module("dfa/head_bias", lambda: nn.Linear(size, num_classes))  # C_b
         self.optimizer = torch.optim.Adam(self.parameters(), lr=hparams.lr, weight_decay=settings.weight_decay)
-        self.ema_intrinsic = ClasswiseLossEMA(train_labels, num_classes, hparams.ema_alpha)
-        self.ema_bias = ClasswiseLossEMA(train_labels, num_classes, hparams.ema_alpha)
+        self.ema_intrinsic = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
+        self.ema_bias = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
         self.swap_generator = make_model.generator("dfa/swap")
         self.epochs_done = 0
 
@@ -73,6 +75,10 @@ class DFA(Method):
         return (self.model.fc(torch.cat([z_i, z_b.detach()], dim=1)),
                 self.head_bias(torch.cat([z_i.detach(), z_b], dim=1)))
 
+    def bias_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        """GCE, which makes E_b take the shortcut; plain CE when not disentangling (ablation)."""
+        return gce_lff(logits, labels, self.hparams.q) if self.hparams.disentangle else cross_entropy(logits, labels)
+
     def update(self, batch):
         h, y = self.hparams, batch.y
         z_i, z_b = self.model.encode(batch.x)
@@ -81,20 +87,20 @@ class DFA(Method):
         self.ema_intrinsic.update(batch.index, ce_i)
         self.ema_bias.update(batch.index, ce_b)
         ema_i, ema_b = self.ema_intrinsic.normalized(batch.index), self.ema_bias.normalized(batch.index)
-        weight = ema_b / (ema_b + ema_i + 1e-8)
-        losses = {"dis_intrinsic": (weight * ce_i).mean(), "dis_bias": h.lambda_dis * gce_lff(logits_b, y, h.q).mean()}
+        weight = ema_b / (ema_b + ema_i + 1e-8) if h.disentangle else torch.ones_like(ce_i)
+        losses = {"dis_intrinsic": (weight * ce_i).mean(), "dis_bias": h.lambda_dis * self.bias_loss(logits_b, y).mean()}
         zero = torch.zeros((), device=y.device)
         losses["swap_intrinsic"], losses["swap_bias"] = zero, zero
         if self.epochs_done >= h.swap_start_epoch:
             z_b_swapped, y_swapped = swap_bias_features(z_b, y, self.swap_generator)
             swap_i, swap_b = self.heads(z_i, z_b_swapped)
             losses["swap_intrinsic"] = h.lambda_swap * (weight * cross_entropy(swap_i, y)).mean()
-            losses["swap_bias"] = h.lambda_swap * h.lambda_swap_b * gce_lff(swap_b, y_swapped, h.q).mean()
+            losses["swap_bias"] = h.lambda_swap * h.lambda_swap_b * self.bias_loss(swap_b, y_swapped).mean()
         loss = sum(losses.values())
         step(self.optimizer, loss)
         return {"loss": loss.detach(), **{k: v.detach() for k, v in losses.items()}, "weight": weight.mean()}
 
-    def on_epoch_end(self, epoch: int) -> None:
+    def on_epoch_end(self, epoch, train) -> None:
         """Learning rate x `lr_decay` every `lr_decay_every` epochs after the swap starts (the
         authors: x0.5 every 10k steps)."""
         self.epochs_done = epoch + 1

@@ -25,13 +25,13 @@ class LfF(Method):
     EMAs; one backward per step. Predicts with f_D."""
     Hparams = LfFHparams
 
-    def __init__(self, make_model, train_labels, num_classes, settings, hparams):
-        super().__init__(make_model, train_labels, num_classes, settings, hparams)
+    def __init__(self, make_model, train, num_classes, settings, hparams):
+        super().__init__(make_model, train, num_classes, settings, hparams)
         self.model = make_model("main")
         self.biased = make_model("biased")
         self.optimizer = self.make_optimizer(self.model, self.biased)
-        self.ema_biased = ClasswiseLossEMA(train_labels, num_classes, hparams.ema_alpha)
-        self.ema_debiased = ClasswiseLossEMA(train_labels, num_classes, hparams.ema_alpha)
+        self.ema_biased = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
+        self.ema_debiased = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
 
     def update(self, batch):
         logits_b, logits_d = self.biased(batch.x), self.model(batch.x)

@@ -8,8 +8,8 @@ from .base import Method, register_method, step
 class Vanilla(Method):
     """Empirical risk minimisation with cross entropy. Subclasses change only `loss`."""
 
-    def __init__(self, make_model, train_labels, num_classes, settings, hparams):
-        super().__init__(make_model, train_labels, num_classes, settings, hparams)
+    def __init__(self, make_model, train, num_classes, settings, hparams):
+        super().__init__(make_model, train, num_classes, settings, hparams)
         self.model = make_model("main")
         self.optimizer = self.make_optimizer(self.model)
 

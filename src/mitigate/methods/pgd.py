@@ -1,0 +1,85 @@
+"""PGD: per-sample gradient-based debiasing (Ahn et al. 2023)."""
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+
+from ..config import Problems
+from ..data.dataset import TensorSplit
+from ..losses import cross_entropy, gce
+from ..models import Classifier
+from .base import Method, register_method, step
+
+
+@dataclass(frozen=True)
+class PGDHparams:
+    q: float  # GCE exponent of the biased model
+    biased_epochs: int  # epochs of the biased model before the debiased model starts
+
+    def problems(self) -> Problems:
+        if not 0 < self.q <= 1:
+            yield "q", f"must be in (0, 1], got {self.q}"
+        if not self.biased_epochs > 0:
+            yield "biased_epochs", f"must be > 0, got {self.biased_epochs}"
+
+
+@torch.no_grad()
+def last_layer_gradient_norms(model: Classifier, data: TensorSplit, batch_size: int = 1024) -> torch.Tensor:
+    """Per sample, the L2 norm of the gradient of CE with respect to the final linear layer
+    (weight and bias), in closed form: for logits W h + b, dCE/dW = (p - e_y) h^T and
+    dCE/db = p - e_y, so the norm is ||p - e_y|| * sqrt(||h||^2 + 1)."""
+    norms = []
+    for start in range(0, len(data), batch_size):
+        x, y = data.x[start : start + batch_size], data.y[start : start + batch_size]
+        h = model.pool(model.forward_features(x))
+        residual = F.softmax(model.fc(h), dim=1) - F.one_hot(y, model.fc.out_features)
+        norms.append(residual.norm(dim=1) * (h.square().sum(dim=1) + 1).sqrt())
+    return torch.cat(norms)
+
+
+def sampling_probabilities(norms: torch.Tensor) -> torch.Tensor:
+    """PGD's h(x_i) = ||g_i|| / sum_j ||g_j|| (Ahn et al. 2023, eq. 3 with the L2 norm)."""
+    return norms / norms.sum()
+
+
+@register_method("pgd")
+class PGD(Method):
+    """Three steps in one run: (1) a biased model trained with GCE on uniform batches for
+    `biased_epochs`; (2) each training sample's last-layer CE gradient norm under it; (3) a
+    debiased model of the same architecture trained with CE for train.epochs on batches drawn
+    with replacement with probability proportional to that norm. Samples the biased model fits
+    (bias-aligned) have small gradients; those it fails on (bias-conflicting) are drawn often.
+    Predicts with the debiased model."""
+    Hparams = PGDHparams
+
+    def __init__(self, make_model, train, num_classes, settings, hparams):
+        super().__init__(make_model, train, num_classes, settings, hparams)
+        self.biased = make_model("biased")
+        self.model = make_model("main")
+        self.optimizer_biased = self.make_optimizer(self.biased)
+        self.optimizer = self.make_optimizer(self.model)
+        self.probabilities: torch.Tensor | None = None  # set when the biased phase ends
+
+    @property
+    def num_epochs(self) -> int:
+        return self.hparams.biased_epochs + self.settings.epochs
+
+    def sampling_weights(self):
+        return self.probabilities
+
+    def update(self, batch):
+        if self.probabilities is None:
+            loss = gce(self.biased(batch.x), batch.y, self.hparams.q).mean()
+            step(self.optimizer_biased, loss)
+            return {"loss": loss.detach(), "loss_biased": loss.detach()}
+        loss = cross_entropy(self.model(batch.x), batch.y).mean()
+        step(self.optimizer, loss)
+        return {"loss": loss.detach(), "loss_debiased": loss.detach()}
+
+    def on_epoch_end(self, epoch, train) -> None:
+        if epoch + 1 == self.hparams.biased_epochs:
+            self.biased.eval()
+            self.probabilities = sampling_probabilities(last_layer_gradient_norms(self.biased, train))
+
+    def predictors(self):
+        return [self.model]
