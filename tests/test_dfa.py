@@ -1,25 +1,14 @@
 """DFA: the bias-feature swap, the detach pattern of its two heads, its schedule."""
-import dataclasses
-
 import pytest
 import torch
 
-from mitigate.config import Params
-from mitigate.methods import method_hparams
 from mitigate.methods.dfa import swap_bias_features
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method
 
-from imports import ROOT
-from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+from tiny import build_tiny_method
 
 
 def build_dfa(**changes):
-    params = Params.load(ROOT / "params.yaml")
-    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=1, batch_size=16)
-    hparams = dataclasses.replace(method_hparams(params, "dfa"), **changes)
-    train = tiny_tensor_split(64)
-    return build_method("dfa", hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
+    return build_tiny_method("dfa", **changes)
 
 
 def test_swap_keeps_labels_with_the_bias_features_they_came_from():

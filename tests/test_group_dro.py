@@ -1,17 +1,11 @@
 """Group DRO: per-group losses, the exponentiated-gradient group weights, balanced sampling."""
-import dataclasses
-
 import pytest
 import torch
 
-from mitigate.config import Params
-from mitigate.methods import METHODS, method_hparams
+from mitigate.methods import METHODS
 from mitigate.methods.group_dro import GroupDROHparams, group_losses
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method
 
-from imports import ROOT
-from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+from tiny import build_tiny_method
 
 
 def test_group_losses_average_within_groups_and_give_zero_to_absent_ones():
@@ -21,11 +15,7 @@ def test_group_losses_average_within_groups_and_give_zero_to_absent_ones():
 
 
 def build_group_dro(**changes):
-    params = Params.load(ROOT / "params.yaml")
-    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=1, batch_size=16)
-    hparams = dataclasses.replace(method_hparams(params, "group_dro"), **changes)
-    train = tiny_tensor_split(64)
-    return build_method("group_dro", hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
+    return build_tiny_method("group_dro", **changes)
 
 
 def test_only_group_dro_is_marked_as_using_bias_labels():

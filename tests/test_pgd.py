@@ -1,19 +1,12 @@
 """PGD: the closed-form last-layer gradient norm, the sampling probabilities, the two phases."""
-import dataclasses
-
 import pytest
 import torch
 import torch.nn.functional as F
 
-from mitigate.config import Params
-from mitigate.methods import method_hparams
 from mitigate.methods.pgd import PGDHparams, last_layer_gradient_norms, sampling_probabilities
 from mitigate.models import build_model
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method
 
-from imports import ROOT
-from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
 
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])
@@ -55,11 +48,7 @@ def test_a_sample_the_biased_model_gets_wrong_is_drawn_more_often():
 
 
 def build_pgd(biased_epochs: int):
-    params = Params.load(ROOT / "params.yaml")
-    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=2, batch_size=16)
-    hparams = dataclasses.replace(method_hparams(params, "pgd"), biased_epochs=biased_epochs)
-    train = tiny_tensor_split(32)
-    return build_method("pgd", hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
+    return build_tiny_method("pgd", n=32, epochs=2, biased_epochs=biased_epochs)
 
 
 def test_biased_phase_trains_only_the_biased_model_then_resampling_trains_only_the_debiased_one():

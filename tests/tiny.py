@@ -1,8 +1,16 @@
-"""Tiny random datasets for fast CPU tests."""
+"""Tiny random datasets for fast CPU tests, and methods built on them."""
+import dataclasses
+
 import numpy as np
 import torch
 
+from mitigate.config import Params
 from mitigate.data.dataset import Split, TensorSplit, make_split
+from mitigate.methods import method_hparams
+from mitigate.train_settings import TrainSettings
+from mitigate.training import build_method
+
+from imports import ROOT
 
 INPUT_SHAPE = (3, 28, 28)
 NUM_CLASSES = 10
@@ -19,3 +27,13 @@ def tiny_split(n: int = 64, seed: int = 0) -> Split:
 
 def tiny_tensor_split(n: int = 64, seed: int = 0) -> TensorSplit:
     return TensorSplit(tiny_split(n, seed), torch.device("cpu"))
+
+
+def build_tiny_method(name: str, n: int = 64, epochs: int = 1, **changes):
+    """Method `name` with params.yaml's settings and hyper-parameters (`changes` applied to the
+    latter), batch size 16, on `tiny_tensor_split(n)`; returns (method, training split)."""
+    params = Params.load(ROOT / "params.yaml")
+    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=epochs, batch_size=16)
+    hparams = dataclasses.replace(method_hparams(params, name), **changes)
+    train = tiny_tensor_split(n)
+    return build_method(name, hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
