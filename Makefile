@@ -21,6 +21,7 @@ test: $(VENV)/.installed
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/accuracy.py
+	$(BIN)/python benchmarks/dfa_ablation.py
 	$(BIN)/python benchmarks/speed.py
 
 clean-venv:
