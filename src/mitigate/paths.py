@@ -5,6 +5,7 @@ SPLIT_TABLE = "data/split/train.csv"
 TRAINED_DIR = "data/trained"
 CURVES_DIR = "metrics/curves"
 SYNTH_METRICS = "metrics/synthesize.json"
+LABEL_NOISE_METRICS = "metrics/label_noise.json"  # realised transition matrices T_ij = p(noisy j | true i)
 SAMPLES_PNG = "metrics/samples.png"
 SPLIT_METRICS = "metrics/split.json"
 EVAL_METRICS_DIR = "metrics/evaluate"
@@ -17,6 +18,10 @@ AUGMENT_METRICS = "metrics/augment.json"
 
 def trained_model(method: str) -> str:
     return f"{TRAINED_DIR}/{method}.pt"
+
+
+def train_metrics(method: str) -> str:
+    return f"metrics/train/{method}.json"
 
 
 def swapae_model(sampling: str) -> str:
