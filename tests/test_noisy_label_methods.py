@@ -3,6 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mitigate.methods.coteaching import forget_rate_at, small_loss_selection
 from mitigate.methods.elr import TargetEMA
 from mitigate.methods.nal import NoiseAdaptationLayer, confusion, identity_leaning
 
@@ -67,3 +68,25 @@ def test_nal_warms_up_then_takes_its_transition_from_the_confusion_and_reports_i
     learned = nal.report()["learned_transition"]
     assert learned.shape == (NUM_CLASSES, NUM_CLASSES)
     torch.testing.assert_close(learned.sum(1), torch.ones(NUM_CLASSES))
+
+
+def test_coteaching_forget_rate_ramps_linearly_then_stays():
+    assert [forget_rate_at(t, 0.4, 10) for t in (0, 5, 10, 20)] == pytest.approx([0.0, 0.2, 0.4, 0.4])
+    assert forget_rate_at(0, 0.4, 0) == 0.4
+
+
+def test_small_loss_selection_keeps_the_smallest_fraction():
+    losses = torch.tensor([0.9, 0.1, 0.5, 0.3, 2.0])
+    assert small_loss_selection(losses, 0.6).tolist() == [1, 3, 2]
+    assert small_loss_selection(losses, 0.0).tolist() == [1]
+
+
+def test_each_coteaching_network_learns_only_from_its_peers_selection():
+    method, train = build_tiny_method("coteaching", forget_rate=0.5, ramp_epochs=0)
+    batch = train.batch(torch.arange(16))
+    with torch.no_grad():
+        ce_peer = F.cross_entropy(method.peer(batch.x), batch.y, reduction="none")
+        expected = F.cross_entropy(method.model(batch.x), batch.y, reduction="none")[small_loss_selection(ce_peer, 0.5)].mean()
+    out = method.update(batch)
+    assert out["kept"].item() == 0.5
+    assert out["loss_main"].item() == pytest.approx(expected.item(), rel=1e-5)
