@@ -7,7 +7,9 @@ from mitigate.methods.coteaching import forget_rate_at, small_loss_selection
 from mitigate.methods.elr import TargetEMA
 from mitigate.methods.nal import NoiseAdaptationLayer, confusion, identity_leaning
 
-from tiny import NUM_CLASSES, build_tiny_method
+from mitigate.training import memorization
+
+from tiny import NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
 
 def test_elr_target_update_by_hand():
@@ -90,3 +92,17 @@ def test_each_coteaching_network_learns_only_from_its_peers_selection():
     out = method.update(batch)
     assert out["kept"].item() == 0.5
     assert out["loss_main"].item() == pytest.approx(expected.item(), rel=1e-5)
+
+
+def test_memorization_fractions_of_the_noisy_samples_by_hand():
+    train = tiny_tensor_split(6)
+    train.true_y = torch.tensor([0, 1, 2, 3, 4, 5])
+    train.y = torch.tensor([0, 1, 7, 8, 9, 6])  # samples 2..5 are noisy
+    predictions = torch.tensor([0, 1, 2, 8, 9, 0])  # true, noisy, noisy, other on the noisy ones
+
+    def predict(x):
+        rows = [int((train.x == xi).flatten(1).all(1).nonzero()) for xi in x]
+        return F.one_hot(predictions[rows], NUM_CLASSES).float()
+
+    assert memorization(predict, train) == {"memorization/true_label": 0.25, "memorization/noisy_label": 0.5,
+                                            "memorization/other": 0.25}
