@@ -8,6 +8,8 @@ SYNTH_METRICS = "metrics/synthesize.json"
 LABEL_NOISE_METRICS = "metrics/label_noise.json"  # realised transition matrices T_ij = p(noisy j | true i)
 SAMPLES_PNG = "metrics/samples.png"
 SPLIT_METRICS = "metrics/split.json"
+NOISE_SPLIT_TABLE = "data/split/noise.csv"
+NOISE_SPLIT_METRICS = "metrics/split_noise.json"
 EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"

@@ -125,6 +125,14 @@ class TensorSplit:
         other.x = x
         return other
 
+    def subset(self, keep: torch.Tensor) -> "TensorSplit":
+        """The samples selected by a boolean mask or an index tensor, re-indexed from 0."""
+        other = copy.copy(self)
+        for name in ("x", "y", "true_y", "bias", "aligned"):
+            setattr(other, name, getattr(self, name)[keep.to(self.x.device)])
+        other.index = torch.arange(len(other.y), device=self.x.device)
+        return other
+
     def batch(self, index: torch.Tensor) -> Batch:
         return Batch(self.index[index], self.x[index], self.y[index], self.bias[index])
 
