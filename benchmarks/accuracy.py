@@ -68,11 +68,12 @@ def fingerprint(params_path: str) -> str:
     return digest.hexdigest()
 
 
-def train_and_test(method: str, hparams, params: Params, ratio: float, seed: int) -> dict:
-    """Train `method` with `hparams` on the embedded default at `ratio` and `seed`, exactly as
-    the pipeline does; its unbiased and bias-conflicting test accuracy and the time it took."""
+def train_and_test(method: str, hparams, params: Params, ratio: float, seed: int, **data_changes) -> dict:
+    """Train `method` with `hparams` on the embedded default at `ratio` and `seed` (and other
+    `data` settings changed), exactly as the pipeline does; its unbiased and bias-conflicting
+    test accuracy and the time it took."""
     make_deterministic()
-    data = dataclasses.replace(params.data, aligned_ratio=ratio)
+    data = dataclasses.replace(params.data, aligned_ratio=ratio, **data_changes)
     settings = params.section(TrainSettings, "train")
     splits = synthesize(data, seed)
     started = time.perf_counter()

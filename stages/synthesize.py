@@ -5,6 +5,7 @@ from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.dataset import save_dataset
+from mitigate.data.label_noise import transition_report
 from mitigate.data.synthesize import NUM_BIAS, NUM_CLASSES, split_counts, synthesize
 from mitigate.fileio import atomic_path, write_json
 from mitigate.viz import save_png, tile
@@ -32,6 +33,9 @@ def main() -> None:
     with atomic_path(paths.DATASET) as tmp:
         save_dataset(tmp, splits, NUM_CLASSES, NUM_BIAS)
     write_json(paths.SYNTH_METRICS, {name: split_counts(split) for name, split in splits.items()})
+    write_json(paths.LABEL_NOISE_METRICS, {"label_noise": settings.label_noise, "asked_rate": settings.noise_rate} | {
+        f"{name}_transition": transition_report(split.table["true_label"].to_numpy(), split.table["label"].to_numpy(), NUM_CLASSES)
+        for name, split in splits.items() if name != "test"})
     save_png(paths.SAMPLES_PNG, sample_grid(splits["train"]))
     for name, split in splits.items():
         print(f"{name}: {split_counts(split)}")

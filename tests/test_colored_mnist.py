@@ -200,7 +200,7 @@ def test_stratified_subset_rejects_bad_sizes(size):
 
 def data_settings(**changes) -> DataSettings:
     values = dict(dataset="colored_mnist", source="embedded", root="unused", aligned_ratio=0.99,
-                  severity=4, valid_fraction=0.1, test_size=1000)
+                  severity=4, valid_fraction=0.1, test_size=1000, label_noise="none", noise_rate=0.0)
     return DataSettings(**{**values, **changes})
 
 
@@ -237,6 +237,20 @@ def test_synthesize_train_is_biased_exactly_per_class(synthesized):
     valid = synthesized["valid"].table
     assert (valid.groupby("label").size() == 40).all()
     assert int(valid["aligned"].sum()) == 10 * 40  # round_half_up(40 * 0.99) = 40
+
+
+def test_noise_and_bias_combine_train_and_valid_noisy_test_clean(embedded_mnist, synthesized):
+    noisy = synth.synthesize(data_settings(label_noise="symmetric", noise_rate=0.5), seed=0)
+    for name in ("train", "valid"):
+        table, clean = noisy[name].table, synthesized[name].table
+        # the same images, colors and true labels as without noise; only the training labels change
+        assert np.array_equal(noisy[name].images, synthesized[name].images)
+        assert (table["true_label"] == clean["label"]).all() and (table["bias"] == clean["bias"]).all()
+        assert (table["aligned"] == (table["true_label"] == table["bias"])).all()
+        assert (table["noisy"] == (table["label"] != table["true_label"])).all()
+        assert synth.split_counts(noisy[name])["noise_rate"] == 0.5
+    assert not noisy["test"].table["noisy"].any()
+    assert synth.split_counts(noisy["test"])["noise_rate"] == 0.0
 
 
 def test_synthesize_train_and_valid_partition_the_pool(synthesized):
@@ -281,7 +295,8 @@ def test_synthesize_embedded_test_size_too_large(embedded_mnist):
 
 
 def test_split_counts(synthesized):
-    assert synth.split_counts(synthesized["train"]) == {"samples": 3600, "aligned": 3560, "conflicting": 40}
+    assert synth.split_counts(synthesized["train"]) == {"samples": 3600, "aligned": 3560, "conflicting": 40,
+                                                        "noisy_labels": 0, "noise_rate": 0.0}
 
 
 # --- torchvision source ---------------------------------------------------------------------

@@ -129,6 +129,8 @@ BAD = [
     ("data.severity", setter("data", "severity", 4.0), data),
     ("data.valid_fraction", setter("data", "valid_fraction", 1.0), data),
     ("data.test_size", setter("data", "test_size", 0), data),
+    ("data.label_noise", setter("data", "label_noise", "pairs"), data),
+    ("data.noise_rate", setter("data", "noise_rate", 0.2), data),  # with label_noise none
     ("data.colour", setter("data", "colour", "red"), data),
     ("data.severity", deleter("data", "severity"), data),
     ("data", top("data", [1, 2]), data),

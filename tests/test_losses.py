@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mitigate.losses import cross_entropy, gce, gce_lff
+from mitigate.losses import cross_entropy, gce, gce_lff, mae
 
 
 def random_batch(seed: int = 0, n: int = 16, classes: int = 10, scale: float = 3.0):
@@ -68,3 +68,10 @@ def test_gce_by_hand():
     assert gce(logits, y, 0.5).item() == pytest.approx(expected, abs=1e-12)
     # LfF form: CE * p_y^q * q = ln 2 * 0.5^0.5 * 0.5
     assert gce_lff(logits, y, 0.5).item() == pytest.approx(0.6931471805599453 * 0.5 ** 0.5 * 0.5, abs=1e-12)
+
+
+def test_mae_is_the_l1_distance_between_softmax_and_one_hot():
+    logits, y = random_batch()
+    expected = (F.softmax(logits, dim=1) - F.one_hot(y, 10)).abs().sum(1)
+    torch.testing.assert_close(mae(logits, y), expected)
+    assert (mae(logits, y) <= 2).all() and (mae(logits, y) >= 0).all()

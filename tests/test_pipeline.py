@@ -20,7 +20,9 @@ TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs")
         ("embed", "samples"): 100}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
 ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
-              "train@pgd", "train@group_dro", "train@biaswap", "embed@dfa", "evaluate"}
+              "train@pgd", "train@group_dro", "train@gce", "train@mae", "train@nal", "train@elr", "train@coteaching", "train@dividemix", "train@biaswap", "embed@dfa",
+              "memorization", "split_noise",
+              "evaluate"}
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:

@@ -53,8 +53,10 @@ def augmented_split(train: Split, swaps: np.ndarray, content: np.ndarray, style:
     source = train.table
     originals = source.assign(swapped=False, content_index=-1, style_index=-1)
     labels, bias = source["label"].to_numpy()[content], source["bias"].to_numpy()[style]
+    true_labels = source["true_label"].to_numpy()[content]
     added = pd.DataFrame({
-        "index": len(source) + np.arange(len(content)), "label": labels, "bias": bias, "aligned": labels == bias,
+        "index": len(source) + np.arange(len(content)), "label": labels, "true_label": true_labels,
+        "noisy": labels != true_labels, "bias": bias, "aligned": true_labels == bias,
         "source_index": source["source_index"].to_numpy()[content], "swapped": True,
         "content_index": content, "style_index": style,
     })

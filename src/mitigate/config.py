@@ -67,6 +67,7 @@ def choice(value: str, name: str, valid) -> Problems:
 
 DATASETS = ("colored_mnist",)
 SOURCES = ("embedded", "torchvision")
+NOISE_KINDS = ("none", "symmetric", "asymmetric")
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,8 @@ class DataSettings:
     severity: int  # 1..5: color noise std 0.05 / 0.02 / 0.01 / 0.005 / 0.002
     valid_fraction: float  # of the training pool, held out with the same bias
     test_size: int  # embedded source: images held out as the unbiased test set
+    label_noise: str  # none | symmetric | asymmetric (train and valid labels; test stays clean)
+    noise_rate: float  # fraction of each (source) class whose label is flipped; 0 with none
 
     def problems(self) -> Problems:
         yield from choice(self.dataset, "dataset", DATASETS)
@@ -89,6 +92,11 @@ class DataSettings:
         if not 0 < self.valid_fraction < 1:
             yield "valid_fraction", f"must be in (0, 1), got {self.valid_fraction}"
         yield from positive(self, "test_size")
+        yield from choice(self.label_noise, "label_noise", NOISE_KINDS)
+        if self.label_noise == "none" and self.noise_rate != 0:
+            yield "noise_rate", f"must be 0 with label_noise none, got {self.noise_rate}; set data.label_noise to symmetric or asymmetric"
+        if self.label_noise != "none" and not 0 < self.noise_rate < 1:
+            yield "noise_rate", f"must be in (0, 1) with {self.label_noise} noise, got {self.noise_rate}"
 
 
 @dataclass(frozen=True)

@@ -18,3 +18,9 @@ def gce_lff(logits: torch.Tensor, y: torch.Tensor, q: float) -> torch.Tensor:
     its gradient is exactly q times that of `gce` (tests pin this)."""
     p_y = F.softmax(logits, dim=1).gather(1, y[:, None]).squeeze(1)
     return cross_entropy(logits, y) * p_y.detach() ** q * q
+
+
+def mae(logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """Mean absolute error between softmax and one-hot, sum_k |p_k - e_yk| = 2 (1 - p_y)
+    (Ghosh et al. 2017: symmetric, hence robust to symmetric label noise)."""
+    return 2 * (1 - F.softmax(logits, dim=1).gather(1, y[:, None]).squeeze(1))

@@ -5,11 +5,15 @@ SPLIT_TABLE = "data/split/train.csv"
 TRAINED_DIR = "data/trained"
 CURVES_DIR = "metrics/curves"
 SYNTH_METRICS = "metrics/synthesize.json"
+LABEL_NOISE_METRICS = "metrics/label_noise.json"  # realised transition matrices T_ij = p(noisy j | true i)
 SAMPLES_PNG = "metrics/samples.png"
 SPLIT_METRICS = "metrics/split.json"
+NOISE_SPLIT_TABLE = "data/split/noise.csv"
+NOISE_SPLIT_METRICS = "metrics/split_noise.json"
 EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"
+MEMORIZATION_PNG = "metrics/figures/memorization.png"
 SWAPAE_DIR = "data/swapae"
 AUGMENTED = "data/augmented"
 AUGMENT_METRICS = "metrics/augment.json"
@@ -17,6 +21,10 @@ AUGMENT_METRICS = "metrics/augment.json"
 
 def trained_model(method: str) -> str:
     return f"{TRAINED_DIR}/{method}.pt"
+
+
+def train_metrics(method: str) -> str:
+    return f"metrics/train/{method}.json"
 
 
 def swapae_model(sampling: str) -> str:

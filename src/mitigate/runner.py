@@ -4,7 +4,8 @@ from pathlib import Path
 from . import paths
 from .curves import Curves
 from .data.dataset import TensorSplit, load_info, load_split
-from .fileio import atomic_path
+from .data.label_noise import compare_transitions, transition_matrix
+from .fileio import atomic_path, write_json
 from .runtime import resolve_device
 from .checkpoint import save_predictor
 from .train_settings import TrainSettings
@@ -12,8 +13,11 @@ from .training import build_method, fit
 
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
-                    model_path: str, curves_dir: str, training_set: str = paths.DATASET) -> dict[str, float]:
-    """Train on the `train` split of `training_set`, validate on the dataset's `valid` split."""
+                    model_path: str, curves_dir: str, training_set: str = paths.DATASET,
+                    report_path: str | None = None) -> dict[str, float]:
+    """Train on the `train` split of `training_set`, validate on the dataset's `valid` split.
+    `report_path` receives the last epoch's log and the method's report; a learned transition
+    matrix is put beside the realised one of the training labels."""
     device = resolve_device(device_name)
     info = load_info(paths.DATASET)
     train = TensorSplit(load_split(training_set, "train"), device)
@@ -24,4 +28,10 @@ def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, de
     with atomic_path(model_path) as checkpoint:
         save_predictor(checkpoint, model, info["input_shape"], info["num_classes"])
     curves.save(curves_dir)
+    if report_path is not None:
+        report = model.report()
+        if "learned_transition" in report:
+            true = transition_matrix(train.true_y.cpu().numpy(), train.y.cpu().numpy(), info["num_classes"])
+            report["learned_transition"] = compare_transitions(report["learned_transition"].numpy(), true)
+        write_json(report_path, {"last_epoch": {k: round(v, 6) for k, v in log.items()}, **report})
     return log

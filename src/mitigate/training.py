@@ -21,12 +21,25 @@ def accuracy(predict, data: TensorSplit) -> float:
     return (predict_logits(predict, data).argmax(1) == data.y).float().mean().item()
 
 
+def memorization(predict, train: TensorSplit) -> dict[str, float]:
+    """Over the training samples whose label is noisy: the fraction predicted as their true
+    label, as their noisy label, and as neither (the memorization plot of the talk). Uses the
+    ground truth, which only this measurement reads, never a method."""
+    noisy = train.y != train.true_y
+    predicted = predict_logits(predict, train)[noisy].argmax(1)
+    true, given = predicted == train.true_y[noisy], predicted == train.y[noisy]
+    return {"memorization/true_label": true.float().mean().item(), "memorization/noisy_label": given.float().mean().item(),
+            "memorization/other": (~true & ~given).float().mean().item()}
+
+
 def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainSettings, seed: int,
         curves: Curves | None = None, desc: str = "train", progress: bool = True) -> dict[str, float]:
     """Train for the method's number of epochs on batches in a seeded random order (or drawn by
     the method's sampling weights). Per epoch: the mean of each named loss and the validation
-    accuracy, shown on the progress bar and logged to `curves`. Returns the last epoch's log.
-    No model selection: the last epoch is kept."""
+    accuracy (and, when some training labels are noisy, the memorization fractions), shown on the
+    progress bar and logged to `curves`. Returns the last epoch's log. No model selection: the
+    last epoch is kept."""
+    has_noise = bool((train.y != train.true_y).any())
     order = torch_generator(seed, "batch_order")
     bar = tqdm(range(method.num_epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
                disable=not progress)
@@ -41,6 +54,8 @@ def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainS
         method.eval()
         log = {f"train/{k}": v.item() / len(train) for k, v in sums.items()}
         log["valid/accuracy"] = accuracy(method.predict, valid)
+        if has_noise:
+            log |= memorization(method.predict, train)
         bar.set_postfix(loss=f"{log['train/loss']:.4f}", valid_acc=f"{log['valid/accuracy']:.3f}", refresh=False)
         if curves is not None:
             curves.log(epoch, log)

@@ -2,8 +2,10 @@
 
 A dataset directory holds `info.json` (class counts, image shape) and one folder per split
 (`train`, `valid`, `test`) with `images.npy` (uint8, N x H x W x C) and `samples.csv`: one row
-per image with its position `index`, its training `label`, its `bias` attribute, whether it is
-bias-`aligned`, and `source_index` (its row in the source the image came from).
+per image with its position `index`, its training `label` (noisy when label noise is asked for),
+its `true_label`, whether the two differ (`noisy`), its `bias` attribute, whether it is
+bias-`aligned` (true label = bias attribute), and `source_index` (its row in the source the
+image came from).
 """
 import copy
 import json
@@ -17,7 +19,7 @@ import torch
 from ..errors import InputError
 
 SPLITS = ("train", "valid", "test")
-COLUMNS = ("index", "label", "bias", "aligned", "source_index")
+COLUMNS = ("index", "label", "true_label", "noisy", "bias", "aligned", "source_index")
 
 
 @dataclass
@@ -34,10 +36,13 @@ class Split:
         self.table.to_csv(directory / "samples.csv", index=False)
 
 
-def make_split(images: np.ndarray, labels: np.ndarray, bias: np.ndarray, source_index: np.ndarray) -> Split:
+def make_split(images: np.ndarray, labels: np.ndarray, bias: np.ndarray, source_index: np.ndarray,
+               true_labels: np.ndarray | None = None) -> Split:
+    """`labels` are the training labels; `true_labels` (default: the same) the clean ones."""
+    true_labels = labels if true_labels is None else true_labels
     table = pd.DataFrame({
-        "index": np.arange(len(labels)), "label": labels, "bias": bias,
-        "aligned": labels == bias, "source_index": source_index,
+        "index": np.arange(len(labels)), "label": labels, "true_label": true_labels, "noisy": labels != true_labels,
+        "bias": bias, "aligned": true_labels == bias, "source_index": source_index,
     })
     return Split(images, table)
 
@@ -106,6 +111,7 @@ class TensorSplit:
     def __init__(self, split: Split, device: torch.device):
         self.x = to_tensor_images(split.images).to(device)
         self.y = torch.tensor(split.table["label"].to_numpy(), dtype=torch.long, device=device)
+        self.true_y = torch.tensor(split.table["true_label"].to_numpy(), dtype=torch.long, device=device)
         self.bias = torch.tensor(split.table["bias"].to_numpy(), dtype=torch.long, device=device)
         self.aligned = torch.tensor(split.table["aligned"].to_numpy(), dtype=torch.bool, device=device)
         self.index = torch.arange(len(self.y), device=device)
@@ -117,6 +123,14 @@ class TensorSplit:
         """The same samples with other images (e.g. a transformed copy)."""
         other = copy.copy(self)
         other.x = x
+        return other
+
+    def subset(self, keep: torch.Tensor) -> "TensorSplit":
+        """The samples selected by a boolean mask or an index tensor, re-indexed from 0."""
+        other = copy.copy(self)
+        for name in ("x", "y", "true_y", "bias", "aligned"):
+            setattr(other, name, getattr(self, name)[keep.to(self.x.device)])
+        other.index = torch.arange(len(other.y), device=self.x.device)
         return other
 
     def batch(self, index: torch.Tensor) -> Batch:

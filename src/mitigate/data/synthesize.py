@@ -5,6 +5,7 @@ from ..config import DataSettings
 from ..runtime import numpy_rng
 from . import colored_mnist
 from .dataset import Split, make_split
+from .label_noise import ASYMMETRIC_FLIPS, corrupt_labels
 from .sampling import stratified_subset
 from .sources import embedded_digits, torchvision_digits
 
@@ -24,10 +25,14 @@ def synthesize(settings: DataSettings, seed: int) -> dict[str, Split]:
     std = colored_mnist.COLOR_STD[settings.severity]
 
     def biased_split(idx: np.ndarray, purpose: str) -> Split:
+        """Colors follow the true labels (the bias is a property of the image); then the labels
+        get their noise."""
         split_labels = labels[idx]
         colors = colored_mnist.assign_biased_colors(split_labels, settings.aligned_ratio, numpy_rng(seed, f"data/{purpose}/colors"))
         images = colored_mnist.colorize(digits.pool_images[idx], colors, std, numpy_rng(seed, f"data/{purpose}/tint"))
-        return make_split(images, split_labels, colors, idx)
+        noisy = corrupt_labels(split_labels, settings.label_noise, settings.noise_rate, NUM_CLASSES,
+                               ASYMMETRIC_FLIPS[settings.dataset], numpy_rng(seed, f"data/{purpose}/label_noise"))
+        return make_split(images, noisy, colors, idx, true_labels=split_labels)
 
     test_colors = colored_mnist.assign_balanced_colors(digits.test_labels, numpy_rng(seed, "data/test/colors"))
     test_images = colored_mnist.colorize(digits.test_images, test_colors, std, numpy_rng(seed, "data/test/tint"))
@@ -40,4 +45,6 @@ def synthesize(settings: DataSettings, seed: int) -> dict[str, Split]:
 
 def split_counts(split: Split) -> dict:
     aligned = int(split.table["aligned"].sum())
-    return {"samples": len(split), "aligned": aligned, "conflicting": len(split) - aligned}
+    noisy = int(split.table["noisy"].sum())
+    return {"samples": len(split), "aligned": aligned, "conflicting": len(split) - aligned,
+            "noisy_labels": noisy, "noise_rate": round(noisy / len(split), 6)}

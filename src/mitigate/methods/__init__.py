@@ -7,7 +7,7 @@ in `methods`.
 from ..config import Params, parse_section
 from ..errors import ConfigError
 from .base import METHODS, Method, register_method  # noqa: F401
-from . import biaswap, dfa, gce, group_dro, lff, pgd, vanilla  # noqa: E402,F401  (register the built-in methods)
+from . import biaswap, coteaching, dfa, dividemix, elr, gce, group_dro, lff, mae, nal, pgd, vanilla  # noqa: E402,F401  (register the built-in methods)
 
 
 def _check_known(name, key: str = "methods") -> None:

@@ -102,6 +102,11 @@ class Method(nn.Module):
     def on_epoch_end(self, epoch: int, train: TensorSplit) -> None:
         pass
 
+    def report(self) -> dict:
+        """What the method learned besides its predictor, for the metrics (e.g. NAL's
+        `learned_transition`)."""
+        return {}
+
 
 def step(optimizer: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     optimizer.zero_grad(set_to_none=True)

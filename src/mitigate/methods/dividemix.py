@@ -1,0 +1,115 @@
+"""DivideMix (Li et al. 2020)."""
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from ..checkpoint import predict_logits
+from ..config import Problems, positive
+from ..loss_mixture import clean_probability
+from ..losses import cross_entropy
+from ..runtime import derive_seed
+from .base import Method, register_method, step
+
+
+@dataclass(frozen=True)
+class DivideMixHparams:
+    warmup_epochs: int  # of train.epochs: plain CE on both networks
+    p_threshold: float  # clean probability above which a sample is labeled
+    temperature: float  # sharpening
+    alpha: float  # mixup Beta(alpha, alpha)
+    lambda_u: float  # weight of the unlabeled loss after its ramp
+    rampup_epochs: int  # lambda_u rises linearly from 0 over this many epochs after warm-up
+
+    def problems(self) -> Problems:
+        yield from positive(self, "warmup_epochs", "temperature", "alpha", "rampup_epochs")
+        if not 0 < self.p_threshold < 1:
+            yield "p_threshold", f"must be in (0, 1), got {self.p_threshold}"
+        if not self.lambda_u >= 0:
+            yield "lambda_u", f"must be >= 0, got {self.lambda_u}"
+
+
+def sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:
+    """p^(1/T), renormalised (MixMatch)."""
+    p = p ** (1 / temperature)
+    return p / p.sum(1, keepdim=True)
+
+
+@register_method("dividemix")
+class DivideMix(Method):
+    """Two networks. After a CE warm-up, at every epoch end each network's per-sample losses on
+    the training set are divided by a two-component GMM into clean (labeled) and noisy
+    (unlabeled) samples; each network then trains on its peer's division (co-divide). In each
+    batch: labels of labeled samples are refined with the network's own prediction by the clean
+    probability w and sharpened (co-refinement); unlabeled samples get the sharpened mean of
+    both networks' predictions (co-guessing); both are mixed up (lambda ~ Beta(alpha, alpha),
+    lambda = max(lambda, 1 - lambda)); loss = CE on the mixed labeled part + lambda_u (ramped)
+    x MSE on the mixed unlabeled part + a uniform-prior penalty (Li et al. 2020, Algorithm 1).
+    No data augmentation here (MNIST-sized inputs; the authors use two augmented views).
+    Predicts with the mean of both networks' logits."""
+    Hparams = DivideMixHparams
+
+    def __init__(self, make_model, train, num_classes, settings, hparams):
+        super().__init__(make_model, train, num_classes, settings, hparams)
+        self.networks = torch.nn.ModuleList([make_model("main"), make_model("peer")])
+        self.optimizer = self.make_optimizer(self.networks)
+        self.rng = np.random.default_rng(derive_seed(make_model.seed, "dividemix/mixup"))
+        self.permutations = make_model.generator("dividemix/mixup_pairs")
+        self.seed = make_model.seed
+        self.clean_probabilities: list[torch.Tensor] | None = None  # per network, set after warm-up
+        self.epoch = 0
+
+    def update(self, batch):
+        if self.clean_probabilities is None:
+            losses = [cross_entropy(net(batch.x), batch.y).mean() for net in self.networks]
+            step(self.optimizer, sum(losses))
+            return {"loss": sum(losses).detach(), "labeled_loss": sum(losses).detach() / 2}
+        ramp = min(max((self.epoch - self.hparams.warmup_epochs) / self.hparams.rampup_epochs, 0.0), 1.0)
+        parts = [self.mixmatch_loss(k, batch, self.hparams.lambda_u * ramp) for k in range(2)]
+        loss = sum(p["loss"] for p in parts)
+        step(self.optimizer, loss)
+        return {"loss": loss.detach(), **{key: sum(p[key] for p in parts).detach() / 2
+                                          for key in ("labeled_loss", "unlabeled_loss", "penalty", "labeled_fraction")}}
+
+    def mixmatch_loss(self, k: int, batch, lambda_u: float) -> dict[str, torch.Tensor]:
+        """Network k's loss on the batch, divided by its peer's clean probabilities."""
+        h, net = self.hparams, self.networks[k]
+        w = self.clean_probabilities[1 - k][batch.index]
+        labeled = w > h.p_threshold
+        x_l, y_l, w_l, x_u = batch.x[labeled], batch.y[labeled], w[labeled], batch.x[~labeled]
+        with torch.no_grad():
+            one_hot = F.one_hot(y_l, self.num_classes).float()
+            refined = sharpen(w_l[:, None] * one_hot + (1 - w_l[:, None]) * F.softmax(net(x_l), 1), h.temperature)
+            guessed = sharpen(sum(F.softmax(other(x_u), 1) for other in self.networks) / 2, h.temperature)
+        inputs, targets = torch.cat([x_l, x_u]), torch.cat([refined, guessed])
+        mix = float(self.rng.beta(h.alpha, h.alpha))
+        mix = max(mix, 1 - mix)
+        partner = torch.randperm(len(inputs), generator=self.permutations).to(inputs.device)
+        mixed_x = mix * inputs + (1 - mix) * inputs[partner]
+        mixed_t = mix * targets + (1 - mix) * targets[partner]
+        logits = net(mixed_x)
+        n = len(x_l)
+        zero = logits.new_zeros(())
+        labeled_loss = -(F.log_softmax(logits[:n], 1) * mixed_t[:n]).sum(1).mean() if n else zero
+        unlabeled_loss = (F.softmax(logits[n:], 1) - mixed_t[n:]).square().mean() if n < len(inputs) else zero
+        prior = torch.full((self.num_classes,), 1 / self.num_classes, device=logits.device)
+        mean_prediction = F.softmax(logits, 1).mean(0)
+        penalty = (prior * torch.log(prior / mean_prediction)).sum()
+        return {"loss": labeled_loss + lambda_u * unlabeled_loss + penalty, "labeled_loss": labeled_loss,
+                "unlabeled_loss": unlabeled_loss, "penalty": penalty, "labeled_fraction": labeled.float().mean()}
+
+    def on_epoch_end(self, epoch, train) -> None:
+        """From the end of warm-up on: each network's GMM division of the training set."""
+        self.epoch = epoch + 1
+        if self.epoch >= self.hparams.warmup_epochs:
+            self.networks.eval()
+            probabilities = []
+            for net in self.networks:
+                losses = cross_entropy(predict_logits(net, train), train.y).cpu().numpy()
+                probabilities.append(torch.tensor(clean_probability(losses, seed=self.seed), dtype=torch.float32,
+                                                  device=train.y.device))
+            self.clean_probabilities = probabilities
+
+    def predictors(self):
+        return list(self.networks)

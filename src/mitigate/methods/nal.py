@@ -1,0 +1,101 @@
+"""The noise adaptation layer (Goldberger & Ben-Reuven 2017)."""
+from dataclasses import dataclass
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from ..checkpoint import predict_logits
+from ..config import Problems, choice
+from ..losses import cross_entropy
+from .base import Method, register_method, step
+
+INITS = ("identity", "confusion")
+
+
+@dataclass(frozen=True)
+class NALHparams:
+    init: str  # identity: T_ii = diagonal; confusion: the warm-up model's confusion with the noisy labels
+    diagonal: float  # identity init: T_ii = diagonal, T_ij = (1 - diagonal) / (C - 1)
+    warmup_epochs: int  # of train.epochs: CE on the base model alone before the layer is used
+
+    def problems(self) -> Problems:
+        yield from choice(self.init, "init", INITS)
+        if not 0 < self.diagonal < 1:
+            yield "diagonal", f"must be in (0, 1), got {self.diagonal}"
+        if not self.warmup_epochs >= (1 if self.init == "confusion" else 0):
+            yield "warmup_epochs", f"must be >= 1 with the confusion init (>= 0 otherwise), got {self.warmup_epochs}"
+
+
+def identity_leaning(num_classes: int, diagonal: float) -> torch.Tensor:
+    off = (1 - diagonal) / (num_classes - 1)
+    return torch.full((num_classes, num_classes), off).fill_diagonal_(diagonal)
+
+
+def confusion(predicted: torch.Tensor, noisy: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Row i: the distribution of noisy labels among samples predicted as i (identity row when
+    none is), i.e. an estimate of p(noisy = j | true = i) from a model that learned mostly the
+    clean signal."""
+    counts = torch.zeros(num_classes, num_classes).index_put_((predicted.cpu(), noisy.cpu()), torch.ones(len(noisy)),
+                                                              accumulate=True)
+    totals = counts.sum(1, keepdim=True)
+    return torch.where(totals > 0, counts / totals.clamp_min(1), torch.eye(num_classes))
+
+
+class NoiseAdaptationLayer(nn.Module):
+    """p(noisy = j | x) = sum_i T_ij p(y = i | x) with T = row-softmax(W), so every row of T is a
+    distribution (Goldberger & Ben-Reuven 2017, eq. 3)."""
+
+    def __init__(self, initial: torch.Tensor):
+        super().__init__()
+        self.weight = nn.Parameter(torch.log(initial.clamp_min(1e-6)))
+
+    def transition(self) -> torch.Tensor:
+        return F.softmax(self.weight, dim=1)
+
+    def forward(self, clean_probabilities: torch.Tensor) -> torch.Tensor:
+        return clean_probabilities @ self.transition()
+
+    def reset(self, initial: torch.Tensor) -> None:
+        with torch.no_grad():
+            self.weight.copy_(torch.log(initial.clamp_min(1e-6)))
+
+
+@register_method("nal")
+class NAL(Method):
+    """A base classifier for p(y | x) followed by the noise adaptation layer, trained with the
+    likelihood of the noisy labels; the layer is dropped at prediction. The first
+    `warmup_epochs` train the base model with plain CE; the `confusion` init then sets T from
+    the base model's predictions against the noisy labels."""
+    Hparams = NALHparams
+
+    def __init__(self, make_model, train, num_classes, settings, hparams):
+        super().__init__(make_model, train, num_classes, settings, hparams)
+        self.model = make_model("main")
+        self.noise_layer = NoiseAdaptationLayer(identity_leaning(num_classes, hparams.diagonal)).to(train.y.device)
+        self.optimizer = self.make_optimizer(self.model, self.noise_layer)
+        self.adapting = hparams.warmup_epochs == 0
+
+    def update(self, batch):
+        logits = self.model(batch.x)
+        if not self.adapting:
+            loss = cross_entropy(logits, batch.y).mean()
+        else:
+            noisy_probabilities = self.noise_layer(F.softmax(logits, dim=1))
+            loss = F.nll_loss(torch.log(noisy_probabilities.clamp_min(1e-12)), batch.y)
+        step(self.optimizer, loss)
+        return {"loss": loss.detach()}
+
+    def on_epoch_end(self, epoch, train) -> None:
+        if epoch + 1 == self.hparams.warmup_epochs:
+            if self.hparams.init == "confusion":
+                self.model.eval()
+                predicted = predict_logits(self.model, train).argmax(1)
+                self.noise_layer.reset(confusion(predicted, train.y, self.num_classes))
+            self.adapting = True
+
+    def report(self) -> dict:
+        return {"learned_transition": self.noise_layer.transition().detach().cpu()}
+
+    def predictors(self):
+        return [self.model]

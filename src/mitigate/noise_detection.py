@@ -1,0 +1,78 @@
+"""Which training labels are wrong: out-of-sample predicted probabilities from k-fold
+cross-validation, divided by DivideMix's loss GMM and, side by side, by cleanlab's
+`find_label_issues` (confident learning, Northcutt et al. 2021) on the same probabilities."""
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import predict_logits
+from .config import Problems
+from .data.dataset import TensorSplit
+from .loss_mixture import clean_probability
+from .metrics import precision_recall_f1
+from .runtime import numpy_rng
+from .train_settings import TrainSettings
+
+
+@dataclass(frozen=True)
+class NoiseSplitSettings:
+    folds: int  # cross-validation folds: each sample is scored by a model that never saw it
+    epochs: int  # of each fold's model (train.arch, train.lr, train.batch_size)
+
+    def problems(self) -> Problems:
+        if not self.folds >= 2:
+            yield "folds", f"must be >= 2, got {self.folds}"
+        if not self.epochs > 0:
+            yield "epochs", f"must be > 0, got {self.epochs}"
+
+
+def fold_of_each_sample(labels: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:
+    """Stratified by label: within each class, a seeded permutation dealt round-robin."""
+    assignment = np.empty(len(labels), dtype=np.int64)
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        assignment[members] = np.arange(len(members)) % folds
+    return assignment
+
+
+def out_of_sample_probabilities(train: TensorSplit, settings: TrainSettings, folds: int, num_classes: int,
+                                seed: int) -> np.ndarray:
+    """N x C softmax outputs, each from the fold model trained on the other folds (vanilla CE)."""
+    from .training import build_method, fit
+
+    fold = fold_of_each_sample(train.y.cpu().numpy(), folds, numpy_rng(seed, "noise_split/folds"))
+    probabilities = np.zeros((len(train), num_classes))
+    for k in range(folds):
+        held_out = torch.from_numpy(fold == k)
+        fit_part, scored = train.subset(~held_out), train.subset(held_out)
+        model = build_method("vanilla", None, settings, fit_part, num_classes, train.x.shape[1:], seed)
+        fit(model, fit_part, scored, settings, seed, progress=False)
+        model.eval()
+        probabilities[held_out.numpy()] = F.softmax(predict_logits(model.predict, scored), 1).cpu().numpy()
+    return probabilities
+
+
+def gmm_noisy_scores(probabilities: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
+    """1 - p(clean) from the two-component GMM on the cross-entropy of the given labels."""
+    losses = -np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, None))
+    return 1 - clean_probability(losses, seed=seed)
+
+
+def cleanlab_noisy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """cleanlab's flags (`find_label_issues`) and scores (1 - label quality)."""
+    from cleanlab.filter import find_label_issues
+    from cleanlab.rank import get_label_quality_scores
+
+    flags = find_label_issues(labels=labels, pred_probs=probabilities)
+    return flags, 1 - get_label_quality_scores(labels=labels, pred_probs=probabilities)
+
+
+def detection_metrics(predicted: np.ndarray, scores: np.ndarray, truth: np.ndarray) -> dict:
+    """Precision / recall / F1 of the flags and ROC AUC of the scores for "noisy" (AUC is None
+    when every label is clean or every label noisy)."""
+    from sklearn.metrics import roc_auc_score
+
+    auc = round(float(roc_auc_score(truth, scores)), 6) if 0 < truth.sum() < len(truth) else None
+    return {"flagged": int(predicted.sum()), **precision_recall_f1(predicted, truth), "auc": auc}

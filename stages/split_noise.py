@@ -1,0 +1,42 @@
+"""Stage split_noise: mark each training sample's label clean or noisy from out-of-sample
+predicted probabilities (k-fold cross-validation), by DivideMix's loss GMM and by cleanlab, and
+score both against the ground truth."""
+import dataclasses
+
+import pandas as pd
+
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.data.dataset import TensorSplit, load_info, load_split
+from mitigate.fileio import atomic_path, write_json
+from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, gmm_noisy_scores,
+                                      out_of_sample_probabilities)
+from mitigate.runtime import resolve_device
+from mitigate.train_settings import TrainSettings
+
+
+def main() -> None:
+    params = Params.load()
+    settings = params.section(NoiseSplitSettings, "noise_split")
+    fold_settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=settings.epochs)
+    split = load_split(paths.DATASET, "train")
+    train = TensorSplit(split, resolve_device(params.device))
+    probabilities = out_of_sample_probabilities(train, fold_settings, settings.folds, load_info(paths.DATASET)["num_classes"],
+                                                params.seed)
+    labels = split.table["label"].to_numpy()
+    gmm_scores = gmm_noisy_scores(probabilities, labels, params.seed)
+    cleanlab_flags, cleanlab_scores = cleanlab_noisy(probabilities, labels)
+    table = pd.DataFrame({"index": split.table["index"], "gmm_score": gmm_scores.round(6), "gmm_noisy": gmm_scores > 0.5,
+                          "cleanlab_score": cleanlab_scores.round(6), "cleanlab_noisy": cleanlab_flags})
+    with atomic_path(paths.NOISE_SPLIT_TABLE) as tmp:
+        table.to_csv(tmp, index=False)
+    truth = split.table["noisy"].to_numpy()
+    metrics = {"true_noisy": int(truth.sum()), "gmm": detection_metrics(gmm_scores > 0.5, gmm_scores, truth),
+               "cleanlab": detection_metrics(cleanlab_flags, cleanlab_scores, truth)}
+    write_json(paths.NOISE_SPLIT_METRICS, metrics)
+    print(metrics)
+
+
+if __name__ == "__main__":
+    run_stage(main)

@@ -1,0 +1,58 @@
+"""Clean / noisy label detection: folds, the GMM and cleanlab on out-of-sample probabilities."""
+import dataclasses
+
+import numpy as np
+import pytest
+
+from mitigate.config import Params
+from mitigate.noise_detection import (cleanlab_noisy, detection_metrics, fold_of_each_sample, gmm_noisy_scores,
+                                      out_of_sample_probabilities)
+from mitigate.train_settings import TrainSettings
+
+from imports import ROOT
+from tiny import NUM_CLASSES, tiny_tensor_split
+
+
+def test_folds_are_stratified_by_label():
+    labels = np.repeat(np.arange(3), 8)
+    fold = fold_of_each_sample(labels, 4, np.random.default_rng(0))
+    for c in range(3):
+        assert np.bincount(fold[labels == c], minlength=4).tolist() == [2, 2, 2, 2]
+
+
+def probabilities_with_wrong_labels(n: int = 200, wrong: int = 20, seed: int = 0):
+    """A confident model that is right about the true class; the first `wrong` labels are flipped."""
+    rng = np.random.default_rng(seed)
+    true = rng.integers(0, 5, n)
+    probabilities = np.full((n, 5), 0.02)
+    probabilities[np.arange(n), true] = 0.92
+    labels = true.copy()
+    labels[:wrong] = (true[:wrong] + 1) % 5
+    truth = np.zeros(n, dtype=bool)
+    truth[:wrong] = True
+    return probabilities, labels, truth
+
+
+def test_gmm_and_cleanlab_find_the_flipped_labels():
+    probabilities, labels, truth = probabilities_with_wrong_labels()
+    gmm = gmm_noisy_scores(probabilities, labels, seed=0)
+    assert ((gmm > 0.5) == truth).all()
+    flags, scores = cleanlab_noisy(probabilities, labels)
+    assert (flags == truth).all() and scores[truth].min() > scores[~truth].max()
+
+
+def test_detection_metrics_by_hand():
+    truth = np.array([True, True, False, False])
+    metrics = detection_metrics(np.array([True, False, True, False]), np.array([0.9, 0.4, 0.6, 0.1]), truth)
+    assert metrics == {"flagged": 2, "precision": 0.5, "recall": 0.5, "f1": 0.5, "auc": 0.75}
+    assert detection_metrics(np.zeros(4, bool), np.zeros(4), np.zeros(4, bool))["auc"] is None
+
+
+def test_out_of_sample_probabilities_cover_every_sample_once():
+    train = tiny_tensor_split(40)
+    settings = dataclasses.replace(Params.load(ROOT / "params.yaml").section(TrainSettings, "train"), epochs=1, batch_size=16)
+    probabilities = out_of_sample_probabilities(train, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
+    assert probabilities.shape == (40, NUM_CLASSES)
+    np.testing.assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
+    again = out_of_sample_probabilities(train, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
+    assert np.array_equal(probabilities, again)
