@@ -22,6 +22,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/dfa_ablation.py
+	$(BIN)/python benchmarks/noisy_labels.py
 	$(BIN)/python benchmarks/speed.py
 
 clean-venv:

@@ -1,5 +1,7 @@
-"""Stage memorization: the memorization plot of the methods in `memorization.methods` (by
-default CE and ELR) from their training curves."""
+"""Stage memorization@<method>: the memorization plot of one method (by default CE and ELR,
+`memorization.methods`) from its training curves."""
+import sys
+
 from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
@@ -9,13 +11,13 @@ from mitigate.methods import method_names
 
 
 def main() -> None:
-    params = Params.load()
-    section = params.get("memorization")
-    wanted = section.get("methods") if isinstance(section, dict) else None
-    trained = method_names(params)
-    if not isinstance(wanted, list) or not wanted or any(m not in trained for m in wanted):
-        raise UserError(f"params.yaml: memorization.methods: must be a non-empty list of trained methods ({', '.join(trained)}), got {wanted!r}")
-    draw_memorization(paths.MEMORIZATION_PNG, {m: read_memorization(f"{paths.CURVES_DIR}/{m}") for m in wanted})
+    if len(sys.argv) != 2:
+        raise UserError("usage: python stages/memorization.py METHOD")
+    method = sys.argv[1]
+    trained = method_names(Params.load())
+    if method not in trained:
+        raise UserError(f"params.yaml: memorization.methods: {method!r} is not trained (methods: {', '.join(trained)})")
+    draw_memorization(paths.memorization_figure(method), {method: read_memorization(f"{paths.CURVES_DIR}/{method}")})
 
 
 if __name__ == "__main__":

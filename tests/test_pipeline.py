@@ -21,7 +21,7 @@ TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs")
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
 ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
               "train@pgd", "train@group_dro", "train@gce", "train@mae", "train@nal", "train@elr", "train@coteaching", "train@dividemix", "train@biaswap", "embed@dfa",
-              "memorization", "split_noise",
+              "memorization@vanilla", "memorization@elr", "split_noise",
               "evaluate"}
 
 
@@ -109,7 +109,7 @@ def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
     assert ran_stages(output) == {"train@lff", "evaluate"}
     after = snapshot(repo)
     changed = {path for path in before if before[path] != after.get(path)}
-    assert changed and all(p.startswith(("data/trained/lff", "metrics/curves/lff", "metrics/evaluate", "metrics/cells"))
+    assert changed and all(p.startswith(("data/trained/lff", "metrics/curves/lff", "metrics/train/lff", "metrics/evaluate", "metrics/cells"))
                            for p in changed), changed
 
 
@@ -133,6 +133,27 @@ def test_augmented_set_is_the_training_set_plus_the_swaps(repo):
     split = pd.read_csv(repo / "data/split/train.csv")
     assert split.set_index("index").loc[swaps["style_index"], "conflicting"].all()
     assert not split.set_index("index").loc[content.index, "conflicting"].any()
+
+
+def test_label_noise_runs_through_the_pipeline(repo):
+    set_params(repo, {("data", "label_noise"): "symmetric", ("data", "noise_rate"): 0.5})
+    run(repo, "dvc", "repro")
+    noise = json.loads((repo / "metrics/label_noise.json").read_text())
+    assert noise["label_noise"] == "symmetric" and noise["asked_rate"] == 0.5
+    T = np.array(noise["train_transition"])
+    np.testing.assert_allclose(T.sum(1), 1, atol=1e-5)
+    np.testing.assert_allclose(np.diag(T), 0.5, atol=0.02)
+    counts = json.loads((repo / "metrics/synthesize.json").read_text())
+    assert abs(counts["train"]["noise_rate"] - 0.5) < 0.01 and counts["test"]["noise_rate"] == 0.0
+    detection = json.loads((repo / "metrics/split_noise.json").read_text())
+    assert detection["true_noisy"] == counts["train"]["noisy_labels"]
+    for detector in ("gmm", "cleanlab"):
+        assert 0 <= detection[detector]["auc"] <= 1 and 0 <= detection[detector]["f1"] <= 1
+    memorized = (repo / "metrics/curves/elr/memorization/noisy_label.tsv").read_text().splitlines()
+    assert memorized[0] == "epoch\tnoisy_label" and len(memorized) == 3  # header + 2 epochs
+    assert (repo / "metrics/figures/memorization_elr.png").exists()
+    learned = json.loads((repo / "metrics/train/nal.json").read_text())["learned_transition"]
+    assert 0 <= learned["mean_abs_difference"] <= 1 and np.array(learned["true"]).shape == (10, 10)
 
 
 def test_a_bad_param_fails_in_one_line_and_leaves_outputs(repo):

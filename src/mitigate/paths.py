@@ -13,7 +13,6 @@ NOISE_SPLIT_METRICS = "metrics/split_noise.json"
 EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"
-MEMORIZATION_PNG = "metrics/figures/memorization.png"
 SWAPAE_DIR = "data/swapae"
 AUGMENTED = "data/augmented"
 AUGMENT_METRICS = "metrics/augment.json"
@@ -21,6 +20,10 @@ AUGMENT_METRICS = "metrics/augment.json"
 
 def trained_model(method: str) -> str:
     return f"{TRAINED_DIR}/{method}.pt"
+
+
+def memorization_figure(method: str) -> str:
+    return f"metrics/figures/memorization_{method}.png"
 
 
 def train_metrics(method: str) -> str:
