@@ -13,7 +13,6 @@ import dataclasses
 import hashlib
 import itertools
 import json
-import statistics
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from tables import fmt, publish, verdict
 from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_partners
 from mitigate.checkpoint import predict_logits
 from mitigate.config import Params
@@ -96,23 +96,6 @@ def run_one(job: tuple[str, float, int, str, int]) -> dict:
     return train_and_test(method, method_hparams(params, method), params, ratio, seed)
 
 
-def mean_std(values: list[float]) -> tuple[float, float]:
-    return statistics.mean(values), statistics.stdev(values) if len(values) > 1 else 0.0
-
-
-def fmt(values: list[float]) -> str:
-    mean, std = mean_std(values)
-    return f"{100 * mean:.2f} ± {100 * std:.2f}"
-
-
-def verdict(ours: list[float], base: list[float]) -> str:
-    """'yes' only when the mean - std of `ours` is above the mean + std of `base`."""
-    (m1, s1), (m0, s0) = mean_std(ours), mean_std(base)
-    if m1 - s1 > m0 + s0:
-        return "yes"
-    return "no (within spread)" if m1 > m0 else "no"
-
-
 def table(rows: list[dict], methods: list[str], ratios: list[float]) -> str:
     """Unbiased and bias-conflicting accuracy (rows: ratios, columns: methods), then which
     method beats vanilla and LfF beyond the spread."""
@@ -176,9 +159,7 @@ def main() -> None:
     report = table(rows, args.methods, sorted(args.ratios))
     seconds = {m: np.mean([r["seconds"] for r in rows if r["method"] == m]) for m in args.methods}
     report += "Mean time per run (s; biaswap includes its biased model and autoencoder): " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()) + "\n"
-    print(report)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(report)
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

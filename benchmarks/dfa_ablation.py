@@ -8,11 +8,11 @@ import dataclasses
 import itertools
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import torch
 
-from accuracy import fmt, train_and_test
+from accuracy import train_and_test
+from tables import fmt, publish
 from mitigate.config import Params
 from mitigate.methods import method_hparams
 from mitigate.train_settings import TrainSettings
@@ -57,9 +57,7 @@ def main() -> None:
         mine = [r for r in results if r["row"] == name]
         lines.append(f"| {name} | {fmt([r['unbiased'] for r in mine])} | {fmt([r['conflicting'] for r in mine])} |")
     report = "\n".join(lines) + "\n"
-    print(report)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(report)
+    publish(report, args.out)
     print(f"written to {args.out}", file=sys.stderr)
 
 

@@ -11,11 +11,11 @@ import dataclasses
 import itertools
 import sys
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
 
 import torch
 
-from accuracy import fmt, train_and_test, verdict
+from accuracy import train_and_test
+from tables import fmt, publish, verdict
 from mitigate.config import Params
 from mitigate.methods import method_hparams
 
@@ -80,9 +80,7 @@ def main() -> None:
                for m in args.methods}
     lines.append("\nMean time per run (s): " + ", ".join(f"{m} {s:.1f}" for m, s in seconds.items()))
     report = "\n".join(lines) + "\n"
-    print(report)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(report)
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from tables import publish
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
@@ -116,9 +117,7 @@ def main() -> None:
         method_rate, bare_rate = throughput(method, params, args.epochs)
         lines.append(f"| {method} | {method_rate:.0f} | {bare_rate:.0f} | {method_rate / bare_rate:.2f} |")
     report = "\n".join(lines) + "\n"
-    print(report)
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(report)
+    publish(report, args.out)
 
 
 if __name__ == "__main__":

@@ -3,9 +3,6 @@ with crops centered by the biased model's CAM (`cam`) or uniformly (`uniform`); 
 on the validation split and draws them."""
 import sys
 
-import numpy as np
-import torch
-
 from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params

@@ -2,7 +2,6 @@
 import dataclasses
 
 import numpy as np
-import pytest
 
 from mitigate.config import Params
 from mitigate.noise_detection import (cleanlab_noisy, detection_metrics, fold_of_each_sample, gmm_noisy_scores,
