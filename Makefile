@@ -23,6 +23,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/accuracy.py
 	$(BIN)/python benchmarks/dfa_ablation.py
 	$(BIN)/python benchmarks/noisy_labels.py
+	$(BIN)/python benchmarks/noise_detection.py
 	$(BIN)/python benchmarks/speed.py
 
 clean-venv:
