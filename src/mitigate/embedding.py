@@ -3,17 +3,13 @@ talk: intrinsic features cluster by class, bias features by bias attribute), wit
 says the same: leave-one-out k-nearest-neighbour accuracy of each attribute in each feature space."""
 from dataclasses import dataclass
 
-import matplotlib
 import numpy as np
 import torch
 
 from .config import Problems, positive
 from .data.dataset import TensorSplit
-from .fileio import atomic_path
 from .models.disentangled import DisentangledClassifier
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402
+from .viz import figure, save_figure
 
 
 @dataclass(frozen=True)
@@ -55,8 +51,7 @@ def tsne_2d(features: np.ndarray, perplexity: float, seed: int) -> np.ndarray:
 
 def plot_embeddings(path: str, embeddings: dict[str, np.ndarray], labels: dict[str, np.ndarray], title: str) -> None:
     """One panel per (feature space, coloring): rows = feature spaces, columns = attributes."""
-    fig, axes = plt.subplots(len(embeddings), len(labels), figsize=(4.5 * len(labels), 4.2 * len(embeddings)),
-                             squeeze=False)
+    fig, axes = figure(len(embeddings), len(labels), (4.5 * len(labels), 4.2 * len(embeddings)))
     for row, (space, points) in enumerate(embeddings.items()):
         for col, (attribute, values) in enumerate(labels.items()):
             ax = axes[row, col]
@@ -66,8 +61,4 @@ def plot_embeddings(path: str, embeddings: dict[str, np.ndarray], labels: dict[s
             ax.set_title(f"{space} features, colored by {attribute}", fontsize=10)
             ax.set_xticks([]), ax.set_yticks([])
             fig.colorbar(scatter, ax=ax, ticks=range(count), fraction=0.046)
-    fig.suptitle(title, fontsize=11)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=80)
-    plt.close(fig)
+    save_figure(path, fig, title)

@@ -2,13 +2,9 @@
 model predicts as the true label, as the noisy label and as neither, per epoch."""
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
 
-from .fileio import atomic_path
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402
+from .viz import figure, save_figure
 
 CURVES = ("true_label", "noisy_label", "other")
 
@@ -24,7 +20,7 @@ def read_memorization(curves_dir: str | Path) -> dict[str, pd.Series] | None:
 
 def draw_memorization(path: str | Path, curves: dict[str, dict[str, pd.Series] | None]) -> None:
     """One panel per method (e.g. CE and ELR side by side)."""
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.5 * len(curves), 3.6), squeeze=False)
+    fig, axes = figure(1, len(curves), (4.5 * len(curves), 3.6))
     for ax, (method, series) in zip(axes[0], curves.items()):
         ax.set_title(method, fontsize=10)
         if series is None:
@@ -35,8 +31,4 @@ def draw_memorization(path: str | Path, curves: dict[str, dict[str, pd.Series] |
             ax.plot(values.index, 100 * values.to_numpy(), label=name.replace("_", " "))
         ax.set_xlabel("epoch"), ax.set_ylabel("% of noisy-labeled training samples"), ax.set_ylim(0, 100)
         ax.legend(fontsize=8)
-    fig.suptitle("Predictions on the training samples whose label is noisy", fontsize=11)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=80)
-    plt.close(fig)
+    save_figure(path, fig, "Predictions on the training samples whose label is noisy")

@@ -14,6 +14,7 @@ from .loss_mixture import clean_probability
 from .metrics import precision_recall_f1
 from .runtime import numpy_rng
 from .train_settings import TrainSettings
+from .training import build_method, fit
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,6 @@ def fold_of_each_sample(labels: np.ndarray, folds: int, rng: np.random.Generator
 def out_of_sample_probabilities(train: TensorSplit, settings: TrainSettings, folds: int, num_classes: int,
                                 seed: int) -> np.ndarray:
     """N x C softmax outputs, each from the fold model trained on the other folds (vanilla CE)."""
-    from .training import build_method, fit
-
     fold = fold_of_each_sample(train.y.cpu().numpy(), folds, numpy_rng(seed, "noise_split/folds"))
     probabilities = np.zeros((len(train), num_classes))
     for k in range(folds):

@@ -1,4 +1,4 @@
-"""Image grids as PNG for a person to look at."""
+"""Image grids and matplotlib figures as PNG for a person to look at."""
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +18,27 @@ def tile(cells: list[list[np.ndarray | None]], pad: int = 2, scale: int = 2) -> 
                 top, left = pad + r * (height + pad), pad + c * (width + pad)
                 canvas[top : top + height, left : left + width] = img
     return canvas.repeat(scale, axis=0).repeat(scale, axis=1)
+
+
+def figure(rows: int, cols: int, figsize: tuple[float, float]):
+    """A matplotlib figure and its rows x cols axes (always 2-D), drawn off-screen."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    return plt.subplots(rows, cols, figsize=figsize, squeeze=False)
+
+
+def save_figure(path: str | Path, fig, title: str) -> None:
+    """Title, lay out, write `fig` as PNG (atomically) and free it."""
+    from matplotlib import pyplot as plt
+
+    fig.suptitle(title, fontsize=11)
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=80)
+    plt.close(fig)
 
 
 def save_png(path: str | Path, image: np.ndarray) -> None:

@@ -7,6 +7,7 @@ from torch import nn
 
 from ..checkpoint import predict_logits
 from ..config import Problems, choice
+from ..data.label_noise import transition_matrix
 from ..losses import cross_entropy
 from .base import Method, register_method, step
 
@@ -35,11 +36,9 @@ def identity_leaning(num_classes: int, diagonal: float) -> torch.Tensor:
 def confusion(predicted: torch.Tensor, noisy: torch.Tensor, num_classes: int) -> torch.Tensor:
     """Row i: the distribution of noisy labels among samples predicted as i (identity row when
     none is), i.e. an estimate of p(noisy = j | true = i) from a model that learned mostly the
-    clean signal."""
-    counts = torch.zeros(num_classes, num_classes).index_put_((predicted.cpu(), noisy.cpu()), torch.ones(len(noisy)),
-                                                              accumulate=True)
-    totals = counts.sum(1, keepdim=True)
-    return torch.where(totals > 0, counts / totals.clamp_min(1), torch.eye(num_classes))
+    clean signal: the transition matrix with the predictions standing in for the true labels."""
+    matrix = transition_matrix(predicted.cpu().numpy(), noisy.cpu().numpy(), num_classes)
+    return torch.from_numpy(matrix).float()
 
 
 class NoiseAdaptationLayer(nn.Module):
