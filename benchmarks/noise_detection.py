@@ -14,6 +14,7 @@ from tables import mean_std, publish
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
+from mitigate.methods import method_hparams
 from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, gmm_noisy_scores,
                                       out_of_sample_probabilities)
 from mitigate.runtime import make_deterministic
@@ -32,15 +33,17 @@ def main() -> None:
     params = Params.load(args.params)
     settings = params.section(NoiseSplitSettings, "noise_split")
     fold_settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=settings.epochs)
+    hparams = method_hparams(params, settings.method)
     lines = [f"Noisy-label detection, embedded data, aligned ratio {NO_BIAS}, {settings.folds}-fold out-of-sample "
-             f"probabilities, seeds {args.seeds}, mean ± std", "",
+             f"probabilities (fold models: {settings.method}), seeds {args.seeds}, mean ± std", "",
              "| setting | detector | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 2) + "|"]
     for name, (kind, rate) in SETTINGS.items():
         results = {"loss GMM": [], "cleanlab": []}
         for seed in args.seeds:
             data = dataclasses.replace(params.data, aligned_ratio=NO_BIAS, label_noise=kind, noise_rate=rate)
             train = TensorSplit(synthesize(data, seed)["train"], torch.device("cpu"))
-            probabilities = out_of_sample_probabilities(train, fold_settings, settings.folds, NUM_CLASSES, seed)
+            probabilities = out_of_sample_probabilities(train, settings.method, hparams, fold_settings, settings.folds,
+                                                        NUM_CLASSES, seed)
             labels, truth = train.y.numpy(), (train.y != train.true_y).numpy()
             scores = gmm_noisy_scores(probabilities, labels, seed)
             results["loss GMM"].append(detection_metrics(scores > 0.5, scores, truth))

@@ -9,6 +9,7 @@ from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit, load_info, load_split
+from mitigate.methods import method_hparams
 from mitigate.fileio import atomic_path, write_json
 from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, gmm_noisy_scores,
                                       out_of_sample_probabilities)
@@ -22,8 +23,8 @@ def main() -> None:
     fold_settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=settings.epochs)
     split = load_split(paths.DATASET, "train")
     train = TensorSplit(split, resolve_device(params.device))
-    probabilities = out_of_sample_probabilities(train, fold_settings, settings.folds, load_info(paths.DATASET)["num_classes"],
-                                                params.seed)
+    probabilities = out_of_sample_probabilities(train, settings.method, method_hparams(params, settings.method), fold_settings,
+                                                settings.folds, load_info(paths.DATASET)["num_classes"], params.seed)
     labels = split.table["label"].to_numpy()
     gmm_scores = gmm_noisy_scores(probabilities, labels, params.seed)
     cleanlab_flags, cleanlab_scores = cleanlab_noisy(probabilities, labels)

@@ -6,17 +6,17 @@ from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.dataset import save_dataset
 from mitigate.data.label_noise import transition_report
-from mitigate.data.synthesize import NUM_BIAS, NUM_CLASSES, split_counts, synthesize
+from mitigate.data.synthesize import split_counts, synthesize
 from mitigate.fileio import atomic_path, write_json
 from mitigate.viz import save_png, tile
 
 SAMPLES_PER_KIND = 6
 
 
-def sample_grid(split) -> np.ndarray:
+def sample_grid(split, num_classes: int) -> np.ndarray:
     """One row per class: up to 6 bias-aligned, then up to 6 bias-conflicting training images."""
     rows = []
-    for c in range(NUM_CLASSES):
+    for c in range(num_classes):
         of_class = split.table["label"] == c
         cells = []
         for aligned in (True, False):
@@ -30,13 +30,15 @@ def main() -> None:
     params = Params.load()
     settings, seed = params.data, params.seed
     splits = synthesize(settings, seed)
+    num_classes, num_bias = (1 + max(int(split.table[column].max()) for split in splits.values())
+                             for column in ("true_label", "bias"))
     with atomic_path(paths.DATASET) as tmp:
-        save_dataset(tmp, splits, NUM_CLASSES, NUM_BIAS)
+        save_dataset(tmp, splits, num_classes, num_bias)
     write_json(paths.SYNTH_METRICS, {name: split_counts(split) for name, split in splits.items()})
     write_json(paths.LABEL_NOISE_METRICS, {"label_noise": settings.label_noise, "asked_rate": settings.noise_rate} | {
-        f"{name}_transition": transition_report(split.table["true_label"].to_numpy(), split.table["label"].to_numpy(), NUM_CLASSES)
+        f"{name}_transition": transition_report(split.table["true_label"].to_numpy(), split.table["label"].to_numpy(), num_classes)
         for name, split in splits.items() if name != "test"})
-    save_png(paths.SAMPLES_PNG, sample_grid(splits["train"]))
+    save_png(paths.SAMPLES_PNG, sample_grid(splits["train"], num_classes))
     for name, split in splits.items():
         print(f"{name}: {split_counts(split)}")
 

@@ -7,15 +7,16 @@ from mitigate.errors import UserError
 from mitigate.models import build_model
 
 
-def test_cam_averaged_over_positions_is_the_logit_minus_its_bias():
+@pytest.mark.parametrize("arch,size,cam_size", [("cnn", 28, 7), ("resnet20", 32, 8), ("timm/resnet18", 64, 2)])
+def test_cam_averaged_over_positions_is_the_logit_minus_its_bias(arch, size, cam_size):
     torch.manual_seed(0)
-    model = build_model("cnn", (3, 28, 28), 10).eval()
-    x = torch.rand(5, 3, 28, 28)
+    model = build_model(arch, (3, size, size), 10).eval()
+    x = torch.rand(5, 3, size, size)
     classes = torch.tensor([0, 3, 9, 3, 1])
     with torch.no_grad():
         cam = class_activation_maps(model, x, classes)
         logits = model(x)
-    assert cam.shape == (5, 7, 7)
+    assert cam.shape == (5, cam_size, cam_size)
     expected = logits[torch.arange(5), classes] - model.fc.bias[classes]
     assert torch.allclose(cam.mean(dim=(1, 2)), expected, atol=1e-5)
 

@@ -7,7 +7,8 @@ import pytest
 
 from mitigate.config import DataSettings
 from mitigate.data import sampling, synthesize as synth
-from mitigate.data.colored_mnist import COLOR_STD, PALETTE, assign_balanced_colors, assign_biased_colors, colorize
+from mitigate.data.colored_mnist import COLOR_STD, PALETTE, colorize
+from mitigate.data.sampling import assign_balanced_attributes, assign_biased_attributes
 from mitigate.data.sources import torchvision_digits
 
 NUM_COLORS = len(PALETTE)
@@ -19,7 +20,7 @@ def uneven_labels(seed: int = 0) -> np.ndarray:
     return np.random.default_rng(seed).permutation(labels)
 
 
-# --- assign_biased_colors -------------------------------------------------------------------
+# --- assign_biased_attributes -------------------------------------------------------------------
 
 # round half up of n_c * ratio, written out by hand (0.5 * 37 = 18.5 -> 19, 0.5 * 9 = 4.5 -> 5:
 # Python's round() would give 18 and 4)
@@ -33,7 +34,7 @@ ALIGNED_BY_HAND = {
 @pytest.mark.parametrize("ratio", [0.95, 0.99, 0.5])
 def test_biased_colors_align_exactly_round_half_up_per_class(ratio):
     labels = uneven_labels()
-    colors = assign_biased_colors(labels, ratio, np.random.default_rng(1))
+    colors = assign_biased_attributes(labels, ratio, len(PALETTE), np.random.default_rng(1))
     assert colors.shape == labels.shape and colors.dtype == np.int64
     assert ((colors >= 0) & (colors < NUM_COLORS)).all()
     for c, n_c in ((2, 37), (5, 100), (7, 9)):
@@ -46,7 +47,7 @@ def test_biased_colors_align_exactly_round_half_up_per_class(ratio):
 @pytest.mark.parametrize("ratio", [0.95, 0.99, 0.5])
 def test_biased_colors_spread_conflicting_samples_evenly_over_other_colors(ratio):
     labels = uneven_labels()
-    colors = assign_biased_colors(labels, ratio, np.random.default_rng(2))
+    colors = assign_biased_attributes(labels, ratio, len(PALETTE), np.random.default_rng(2))
     for c in (2, 5, 7):
         conflicting = colors[(labels == c) & (colors != c)]
         assert c not in conflicting  # a conflicting sample never takes its class's color
@@ -58,7 +59,7 @@ def test_biased_colors_spread_conflicting_samples_evenly_over_other_colors(ratio
 
 def test_biased_colors_half_ratio_counts_by_hand():
     labels = uneven_labels()
-    colors = assign_biased_colors(labels, 0.5, np.random.default_rng(3))
+    colors = assign_biased_attributes(labels, 0.5, len(PALETTE), np.random.default_rng(3))
     # class 5: 50 conflicting over 9 colors -> five colors used 6 times, four used 5 times
     counts = Counter(colors[(labels == 5) & (colors != 5)].tolist())
     assert sorted(counts.values()) == [5, 5, 5, 5, 6, 6, 6, 6, 6]
@@ -66,18 +67,18 @@ def test_biased_colors_half_ratio_counts_by_hand():
 
 def test_biased_colors_are_seeded():
     labels = uneven_labels()
-    a = assign_biased_colors(labels, 0.95, np.random.default_rng(7))
-    b = assign_biased_colors(labels, 0.95, np.random.default_rng(7))
-    c = assign_biased_colors(labels, 0.95, np.random.default_rng(8))
+    a = assign_biased_attributes(labels, 0.95, len(PALETTE), np.random.default_rng(7))
+    b = assign_biased_attributes(labels, 0.95, len(PALETTE), np.random.default_rng(7))
+    c = assign_biased_attributes(labels, 0.95, len(PALETTE), np.random.default_rng(8))
     np.testing.assert_array_equal(a, b)
     assert not np.array_equal(a, c)
 
 
-# --- assign_balanced_colors -----------------------------------------------------------------
+# --- assign_balanced_attributes -----------------------------------------------------------------
 
 def test_balanced_colors_equal_per_class():
     labels = uneven_labels()
-    colors = assign_balanced_colors(labels, np.random.default_rng(0))
+    colors = assign_balanced_attributes(labels, len(PALETTE), np.random.default_rng(0))
     for c in (2, 5, 7):
         counts = Counter(colors[labels == c].tolist())
         per_color = [counts.get(k, 0) for k in range(NUM_COLORS)]
@@ -87,7 +88,7 @@ def test_balanced_colors_equal_per_class():
 
 def test_balanced_colors_hundred_per_class_gives_ten_each():
     labels = np.random.default_rng(0).permutation(np.repeat(np.arange(10), 100))
-    colors = assign_balanced_colors(labels, np.random.default_rng(1))
+    colors = assign_balanced_attributes(labels, len(PALETTE), np.random.default_rng(1))
     table = np.zeros((10, NUM_COLORS), dtype=int)
     np.add.at(table, (labels, colors), 1)
     assert (table == 10).all()
@@ -200,7 +201,8 @@ def test_stratified_subset_rejects_bad_sizes(size):
 
 def data_settings(**changes) -> DataSettings:
     values = dict(dataset="colored_mnist", source="embedded", root="unused", aligned_ratio=0.99,
-                  severity=4, valid_fraction=0.1, test_size=1000, label_noise="none", noise_rate=0.0)
+                  severity=4, corruption_type=0, image_size=64, train_folder="", valid_fraction=0.1, test_size=1000,
+                  label_noise="none", noise_rate=0.0)
     return DataSettings(**{**values, **changes})
 
 

@@ -52,8 +52,8 @@ def test_transition_rows_of_absent_classes_are_identity():
 
 
 def test_noise_settings_are_checked():
-    base = DataSettings(dataset="colored_mnist", source="embedded", root="x", aligned_ratio=0.99, severity=4,
-                        valid_fraction=0.1, test_size=1000, label_noise="symmetric", noise_rate=0.5)
+    base = DataSettings(dataset="colored_mnist", source="embedded", root="x", aligned_ratio=0.99, severity=4, corruption_type=0,
+                        image_size=64, train_folder="", valid_fraction=0.1, test_size=1000, label_noise="symmetric", noise_rate=0.5)
     assert list(base.problems()) == []
     assert [k for k, _ in dataclasses.replace(base, noise_rate=0.0).problems()] == ["noise_rate"]
     assert [k for k, _ in dataclasses.replace(base, noise_rate=1.0).problems()] == ["noise_rate"]

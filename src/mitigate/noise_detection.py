@@ -1,5 +1,5 @@
 """Which training labels are wrong: out-of-sample predicted probabilities from k-fold
-cross-validation, divided by DivideMix's loss GMM and, side by side, by cleanlab's
+cross-validation (fold models trained by a registered method; ELR by default), divided by DivideMix's loss GMM and, side by side, by cleanlab's
 `find_label_issues` (confident learning, Northcutt et al. 2021) on the same probabilities."""
 from dataclasses import dataclass
 
@@ -8,9 +8,10 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import predict_logits
-from .config import Problems
+from .config import Problems, choice
 from .data.dataset import TensorSplit
 from .loss_mixture import clean_probability
+from .methods import METHODS
 from .metrics import precision_recall_f1
 from .runtime import numpy_rng
 from .train_settings import TrainSettings
@@ -21,8 +22,10 @@ from .training import build_method, fit
 class NoiseSplitSettings:
     folds: int  # cross-validation folds: each sample is scored by a model that never saw it
     epochs: int  # of each fold's model (train.arch, train.lr, train.batch_size)
+    method: str  # trains the fold models (hyper-parameters from method.<name>)
 
     def problems(self) -> Problems:
+        yield from choice(self.method, "method", [name for name, cls in METHODS.items() if cls.training_set is None])
         if not self.folds >= 2:
             yield "folds", f"must be >= 2, got {self.folds}"
         if not self.epochs > 0:
@@ -38,15 +41,15 @@ def fold_of_each_sample(labels: np.ndarray, folds: int, rng: np.random.Generator
     return assignment
 
 
-def out_of_sample_probabilities(train: TensorSplit, settings: TrainSettings, folds: int, num_classes: int,
-                                seed: int) -> np.ndarray:
-    """N x C softmax outputs, each from the fold model trained on the other folds (vanilla CE)."""
+def out_of_sample_probabilities(train: TensorSplit, method: str, hparams, settings: TrainSettings, folds: int,
+                                num_classes: int, seed: int) -> np.ndarray:
+    """N x C softmax outputs, each from the fold model (trained by `method`) on the other folds."""
     fold = fold_of_each_sample(train.y.cpu().numpy(), folds, numpy_rng(seed, "noise_split/folds"))
     probabilities = np.zeros((len(train), num_classes))
     for k in range(folds):
         held_out = torch.from_numpy(fold == k)
         fit_part, scored = train.subset(~held_out), train.subset(held_out)
-        model = build_method("vanilla", None, settings, fit_part, num_classes, train.x.shape[1:], seed)
+        model = build_method(method, hparams, settings, fit_part, num_classes, train.x.shape[1:], seed)
         fit(model, fit_part, scored, settings, seed, progress=False)
         model.eval()
         probabilities[held_out.numpy()] = F.softmax(predict_logits(model.predict, scored), 1).cpu().numpy()

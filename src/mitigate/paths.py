@@ -7,6 +7,7 @@ CURVES_DIR = "metrics/curves"
 SYNTH_METRICS = "metrics/synthesize.json"
 LABEL_NOISE_METRICS = "metrics/label_noise.json"  # realised transition matrices T_ij = p(noisy j | true i)
 SAMPLES_PNG = "metrics/samples.png"
+CORRUPTIONS_PNG = "metrics/figures/corruptions.png"
 SPLIT_METRICS = "metrics/split.json"
 NOISE_SPLIT_TABLE = "data/split/noise.csv"
 NOISE_SPLIT_METRICS = "metrics/split_noise.json"

@@ -18,7 +18,7 @@ def gray(images: torch.Tensor) -> torch.Tensor:
 def train_digit_judge(train: TensorSplit, valid: TensorSplit, epochs: int, seed: int) -> tuple[Method, float]:
     """A small CNN trained on the gray training digits: it cannot see color, so it tells whether
     a swap kept its content's digit. Returns it and its accuracy on the gray valid digits."""
-    settings = TrainSettings(arch="cnn", epochs=epochs, batch_size=256, lr=1e-3, weight_decay=0.0)
+    settings = TrainSettings(arch="cnn", epochs=epochs, batch_size=256, lr=1e-3, weight_decay=0.0, augment="none")
     gray_train, gray_valid = train.with_images(gray(train.x)), valid.with_images(gray(valid.x))
     judge = build_method("vanilla", None, settings, gray_train, int(train.y.max()) + 1,
                          tuple(gray_train.x.shape[1:]), seed)

@@ -1,8 +1,9 @@
 """Settings of one classifier's optimisation (params.yaml `train` and `biased`)."""
 from dataclasses import dataclass
 
+from .augmentation import AUGMENTATIONS
 from .config import Problems, choice, positive
-from .models import MODELS
+from .models import arch_problems
 
 
 @dataclass(frozen=True)
@@ -13,12 +14,14 @@ class TrainSettings:
     batch_size: int
     lr: float
     weight_decay: float
+    augment: str  # none | crop_flip (random crop with 4 px zero padding and horizontal flip), of training batches
 
     def problems(self) -> Problems:
-        yield from choice(self.arch, "arch", MODELS)
+        yield from arch_problems(self.arch, "arch")
         yield from positive(self, "epochs", "batch_size", "lr")
         if not self.weight_decay >= 0:  # also catches NaN
             yield "weight_decay", f"must be >= 0, got {self.weight_decay}"
+        yield from choice(self.augment, "augment", AUGMENTATIONS)
 
 
 @dataclass(frozen=True)

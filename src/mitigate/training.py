@@ -1,7 +1,10 @@
 """The training loop shared by every method and stage."""
+import dataclasses
+
 import torch
 from tqdm import tqdm
 
+from .augmentation import augment
 from .checkpoint import predict_logits
 from .curves import Curves
 from .data.dataset import TensorSplit
@@ -38,9 +41,9 @@ def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainS
     the method's sampling weights). Per epoch: the mean of each named loss and the validation
     accuracy (and, when some training labels are noisy, the memorization fractions), shown on the
     progress bar and logged to `curves`. Returns the last epoch's log. No model selection: the
-    last epoch is kept."""
+    last epoch is kept. With `settings.augment`, the method sees only augmented training batches."""
     has_noise = bool((train.y != train.true_y).any())
-    order = torch_generator(seed, "batch_order")
+    order, augmentation = torch_generator(seed, "batch_order"), torch_generator(seed, "augment")
     bar = tqdm(range(method.num_epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
                disable=not progress)
     log: dict[str, float] = {}
@@ -48,6 +51,7 @@ def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainS
         method.train()
         sums: dict[str, torch.Tensor] = {}
         for batch in train.batches(settings.batch_size, order, method.sampling_weights()):
+            batch = dataclasses.replace(batch, x=augment(batch.x, settings.augment, augmentation))
             for key, value in method.update(batch).items():
                 sums[key] = sums.get(key, 0) + value * len(batch.y)
         method.on_epoch_end(epoch, train)

@@ -2,7 +2,6 @@
 import numpy as np
 import torch
 
-from .sampling import round_half_up, spread_evenly
 
 # Mean colors (RGB in [0, 1]) of bias attributes 0..9, from the LfF code.
 PALETTE = np.array([
@@ -13,29 +12,6 @@ PALETTE = np.array([
 ])
 # Std of the per-image color noise for severity 1..5 (LfF); the headline runs use severity 4.
 COLOR_STD = {1: 0.05, 2: 0.02, 3: 0.01, 4: 0.005, 5: 0.002}
-
-
-def assign_biased_colors(labels: np.ndarray, aligned_ratio: float, rng: np.random.Generator) -> np.ndarray:
-    """Per class c, exactly round(n_c * aligned_ratio) samples (chosen by a seeded permutation)
-    take color c; the rest are spread evenly over the other colors."""
-    num_colors = len(PALETTE)
-    colors = np.empty(len(labels), dtype=np.int64)
-    for c in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == c))
-        n_aligned = round_half_up(len(members) * aligned_ratio)
-        colors[members[:n_aligned]] = c
-        others = np.array([k for k in range(num_colors) if k != c])
-        colors[members[n_aligned:]] = spread_evenly(len(members) - n_aligned, others, rng)
-    return colors
-
-
-def assign_balanced_colors(labels: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """The unbiased test set: within each class every color is equally frequent."""
-    colors = np.empty(len(labels), dtype=np.int64)
-    for c in np.unique(labels):
-        members = np.flatnonzero(labels == c)
-        colors[members] = spread_evenly(len(members), np.arange(len(PALETTE)), rng)
-    return colors
 
 
 def colorize(gray: np.ndarray, colors: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:

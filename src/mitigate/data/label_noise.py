@@ -11,8 +11,10 @@ import numpy as np
 
 from .sampling import round_half_up, spread_evenly
 
-# Class-pair flips of PROTOCOLS.md: MNIST 2->7, 3->8, 5<->6, 7->1.
-ASYMMETRIC_FLIPS = {"colored_mnist": {2: 7, 3: 8, 5: 6, 6: 5, 7: 1}}
+# Class-pair flips of PROTOCOLS.md: MNIST 2->7, 3->8, 5<->6, 7->1; CIFAR-10 (Patrini et al. 2017)
+# truck->automobile, bird->airplane, deer->horse, cat<->dog.
+ASYMMETRIC_FLIPS = {"colored_mnist": {2: 7, 3: 8, 5: 6, 6: 5, 7: 1},
+                    "corrupted_cifar10": {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}}
 
 
 def corrupt_labels(labels: np.ndarray, kind: str, rate: float, num_classes: int, flips: dict[int, int],

@@ -28,3 +28,26 @@ def stratified_subset(labels: np.ndarray, size: int, rng: np.random.Generator) -
     take[by_remainder[: size - take.sum()]] += 1
     chosen = [rng.choice(np.flatnonzero(labels == c), t, replace=False) for c, t in zip(classes, take)]
     return np.sort(np.concatenate(chosen))
+
+
+def assign_biased_attributes(labels: np.ndarray, aligned_ratio: float, num_attributes: int,
+                             rng: np.random.Generator) -> np.ndarray:
+    """LfF's biased assignment: per class c, exactly round(n_c * aligned_ratio) samples (chosen by a
+    seeded permutation) take attribute c; the rest are spread evenly over the other attributes."""
+    attributes = np.empty(len(labels), dtype=np.int64)
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        n_aligned = round_half_up(len(members) * aligned_ratio)
+        attributes[members[:n_aligned]] = c
+        others = np.array([k for k in range(num_attributes) if k != c])
+        attributes[members[n_aligned:]] = spread_evenly(len(members) - n_aligned, others, rng)
+    return attributes
+
+
+def assign_balanced_attributes(labels: np.ndarray, num_attributes: int, rng: np.random.Generator) -> np.ndarray:
+    """The unbiased test set: within each class every attribute is equally frequent."""
+    attributes = np.empty(len(labels), dtype=np.int64)
+    for c in np.unique(labels):
+        members = np.flatnonzero(labels == c)
+        attributes[members] = spread_evenly(len(members), np.arange(num_attributes), rng)
+    return attributes

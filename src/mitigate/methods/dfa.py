@@ -5,9 +5,9 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..config import Problems, choice, positive
+from ..config import Problems, positive
 from ..losses import cross_entropy, gce_lff
-from ..models import DISENTANGLED, MODELS
+from ..models import DISENTANGLED, arch_problems
 from .base import Method, register_method, step
 from .loss_ema import ClasswiseLossEMA
 
@@ -27,7 +27,7 @@ class DFAHparams:
     lr_decay: float  # factor of the learning rate at each decay
 
     def problems(self) -> Problems:
-        yield from choice(self.encoder, "encoder", MODELS)
+        yield from arch_problems(self.encoder, "encoder")
         yield from positive(self, "lr", "lr_decay_every", "lr_decay")
         if not 0 < self.q <= 1:
             yield "q", f"must be in (0, 1], got {self.q}"

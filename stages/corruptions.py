@@ -1,0 +1,16 @@
+"""Stage corruptions: one photo under each of the 20 Corrupted CIFAR-10 corruptions at severities
+1-5, as a PNG table (independent of the dataset, so it is drawn on every run)."""
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.corruption_figure import draw_corruption_table, example_photo
+from mitigate.runtime import derive_seed
+
+
+def main() -> None:
+    params = Params.load()
+    draw_corruption_table(example_photo(), derive_seed(params.seed, "corruption_table"), paths.CORRUPTIONS_PNG)
+
+
+if __name__ == "__main__":
+    run_stage(main)
