@@ -25,6 +25,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/dfa_ablation.py
 	$(BIN)/python benchmarks/noisy_labels.py
 	$(BIN)/python benchmarks/noise_detection.py
+	$(BIN)/python benchmarks/corruption_speed.py
 	$(BIN)/python benchmarks/speed.py
 
 clean-venv:

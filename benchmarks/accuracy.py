@@ -30,7 +30,7 @@ from mitigate.data.synthesize import NUM_BIAS, NUM_CLASSES, synthesize
 from mitigate.methods import METHODS, method_hparams
 from mitigate.methods.gce import GCEHparams
 from mitigate.metrics import bias_accuracies
-from mitigate.runtime import make_deterministic, numpy_rng
+from mitigate.runtime import make_deterministic, numpy_rng, resolve_device
 from mitigate.split import conflict_score, threshold_value
 from mitigate.swapping import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
 from mitigate.train_settings import BiasedSettings, TrainSettings
@@ -43,7 +43,7 @@ def augmented_training_set(params: Params, train: Split, valid: Split, seed: int
     """The pipeline's BiaSwap branch in one process: GCE biased model -> split at the threshold
     -> swapping autoencoder -> the training split plus its swaps (stages train_biased, split,
     train_swapae, augment)."""
-    device = torch.device("cpu")
+    device = resolve_device(params.device)
     train_t, valid_t = TensorSplit(train, device), TensorSplit(valid, device)
     biased_settings = params.section(BiasedSettings, "biased")
     biased = build_method("gce", GCEHparams(q=biased_settings.q), biased_settings, train_t, NUM_CLASSES,
@@ -79,7 +79,7 @@ def train_and_test(method: str, hparams, params: Params, ratio: float, seed: int
     started = time.perf_counter()
     if METHODS[method].training_set == "augmented":
         splits["train"] = augmented_training_set(params, splits["train"], splits["valid"], seed)
-    device = torch.device("cpu")
+    device = resolve_device(params.device)
     train, valid, test = (TensorSplit(splits[name], device) for name in ("train", "valid", "test"))
     model = build_method(method, hparams, settings, train, NUM_CLASSES, train.x.shape[1:], seed)
     fit(model, train, valid, settings, seed, progress=False)

@@ -4,12 +4,11 @@ from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.corruption_figure import draw_corruption_table, example_photo
-from mitigate.runtime import derive_seed
 
 
 def main() -> None:
     params = Params.load()
-    draw_corruption_table(example_photo(), derive_seed(params.seed, "corruption_table"), paths.CORRUPTIONS_PNG)
+    draw_corruption_table(example_photo(), params.seed, paths.CORRUPTIONS_PNG)
 
 
 if __name__ == "__main__":

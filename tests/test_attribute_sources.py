@@ -6,7 +6,9 @@ import pytest
 from PIL import Image
 
 from fixtures import random_pixels, write_attribute_folders, write_manifest, write_png
+from mitigate.config import DataSettings
 from mitigate.data.attribute_sources import attribute_folders, attribute_manifest
+from mitigate.data.synthesize import synthesize
 from mitigate.errors import UserError
 
 # bFFHQ-like: target = age, bias = gender; aligned when the two agree
@@ -225,3 +227,31 @@ def test_manifest_errors_are_one_line_user_errors(manifest, damage, message):
     csv_path, _ = manifest
     damage(csv_path)
     assert_one_line_error(lambda: attribute_manifest(csv_path, 5), message)
+
+
+# --- through synthesize ---------------------------------------------------------------------
+
+def attribute_settings(root, **changes) -> DataSettings:
+    values = dict(dataset="attributes", source="folders", root=str(root), aligned_ratio=0.99, severity=4,
+                  corruption_type=0, image_size=16, train_folder="", valid_fraction=0.1, test_size=1000,
+                  label_noise="none", noise_rate=0.0)
+    return DataSettings(**{**values, **changes})
+
+
+def test_synthesize_keeps_an_attribute_datasets_own_splits(bffhq):
+    root, _ = bffhq
+    splits = synthesize(attribute_settings(root), seed=0)
+    assert {name: len(split) for name, split in splits.items()} == {"train": 7, "valid": 3, "test": 4}
+    train = splits["train"].table
+    assert train["aligned"].sum() == 5 and not train["noisy"].any()
+    assert train["path"].str.contains("/align/").sum() == 5 and splits["train"].images.shape == (7, 16, 16, 3)
+    assert list(splits["test"].table["aligned"]) == [target == bias for target, bias in LABELS["test"]]
+
+
+def test_symmetric_noise_on_an_attribute_dataset_leaves_test_clean(bffhq):
+    root, _ = bffhq
+    splits = synthesize(attribute_settings(root, label_noise="symmetric", noise_rate=0.5), seed=0)
+    train = splits["train"].table
+    assert train["noisy"].sum() == 4  # per class, round half up: 3 x 0.5 -> 2 of class 0, 4 x 0.5 -> 2 of class 1
+    assert not splits["test"].table["noisy"].any()
+    assert [k for k, _ in attribute_settings(root, label_noise="asymmetric", noise_rate=0.4).problems()] == ["label_noise"]
