@@ -12,7 +12,7 @@ from typing import Any, Iterator
 
 import yaml
 
-from .errors import ConfigError, InputError
+from .errors import ConfigError, InputError, first_line
 
 Problems = Iterator[tuple[str, str]]  # (sub-key, message) pairs; none means valid
 
@@ -135,7 +135,7 @@ class Params:
         try:
             raw = yaml.safe_load(path.read_text())
         except yaml.YAMLError as error:
-            first = str(error).splitlines()[0]
+            first = first_line(error)
             raise InputError(f"{path} is not valid YAML ({first}); fix the syntax") from None
         if not isinstance(raw, dict):
             raise InputError(f"{path} must be a mapping of sections")

@@ -15,3 +15,8 @@ class ConfigError(UserError):
 
 class InputError(UserError):
     """A missing or corrupt input file."""
+
+
+def first_line(error: BaseException) -> str:
+    """An exception's message cut to one line (its type name when it has none), for UserErrors."""
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -29,9 +29,8 @@ import numpy as np
 import pandas as pd
 from PIL import Image
 
-from ..errors import InputError
+from ..errors import InputError, first_line
 from .dataset import SPLITS
-from .sources import first_line
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp"}
 FILE_NAME = re.compile(r"(?P<idx>.+)_(?P<target>\d+)_(?P<bias>\d+)")  # parsed from the right

@@ -7,13 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, UserError
+from ..errors import InputError, UserError, first_line
 from .sampling import stratified_subset
-
-
-def first_line(error: BaseException) -> str:
-    """An exception's message cut to one line (its type name when it has none), for UserErrors."""
-    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 @dataclass
