@@ -16,11 +16,9 @@ from tables import mean_std, publish
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
-from mitigate.methods import method_hparams
-from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, gmm_noisy_scores,
+from mitigate.noise_detection import (cleanlab_noisy, detection_metrics, fold_training, gmm_noisy_scores,
                                       out_of_sample_probabilities)
 from mitigate.runtime import make_deterministic
-from mitigate.train_settings import TrainSettings
 
 KEYS = ("precision", "recall", "f1", "auc")
 
@@ -33,19 +31,16 @@ def main() -> None:
     args = parser.parse_args()
     make_deterministic()
     params = Params.load(args.params)
-    settings = params.section(NoiseSplitSettings, "noise_split")
-    fold_settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=settings.epochs)
-    hparams = method_hparams(params, settings.method)
-    lines = [f"Noisy-label detection, embedded data, aligned ratio {NO_BIAS}, {settings.folds}-fold out-of-sample "
-             f"probabilities (fold models: {settings.method}), seeds {args.seeds}, mean ± std", "",
+    training = fold_training(params)
+    lines = [f"Noisy-label detection, embedded data, aligned ratio {NO_BIAS}, {training.folds}-fold out-of-sample "
+             f"probabilities (fold models: {training.method}), seeds {args.seeds}, mean ± std", "",
              "| setting | detector | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 2) + "|"]
     for name, (kind, rate) in SETTINGS.items():
         results = {"loss GMM": [], "cleanlab": [], "flag every label": []}
         for seed in args.seeds:
             data = dataclasses.replace(params.data, aligned_ratio=NO_BIAS, label_noise=kind, noise_rate=rate)
             train = TensorSplit(synthesize(data, seed)["train"], torch.device("cpu"))
-            probabilities = out_of_sample_probabilities(train, settings.method, hparams, fold_settings, settings.folds,
-                                                        NUM_CLASSES, seed)
+            probabilities = out_of_sample_probabilities(train, training, NUM_CLASSES, seed)
             labels, truth = train.y.numpy(), (train.y != train.true_y).numpy()
             scores = gmm_noisy_scores(probabilities, labels, seed)
             results["loss GMM"].append(detection_metrics(scores > 0.5, scores, truth))

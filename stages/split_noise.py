@@ -1,30 +1,24 @@
 """Stage split_noise: mark each training sample's label clean or noisy from out-of-sample
 predicted probabilities (k-fold cross-validation), by DivideMix's loss GMM and by cleanlab, and
 score both against the ground truth."""
-import dataclasses
-
 import pandas as pd
 
 from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit, load_info, load_split
-from mitigate.methods import method_hparams
 from mitigate.fileio import atomic_path, write_json
-from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, gmm_noisy_scores,
+from mitigate.noise_detection import (cleanlab_noisy, detection_metrics, fold_training, gmm_noisy_scores,
                                       out_of_sample_probabilities)
 from mitigate.runtime import resolve_device
-from mitigate.train_settings import TrainSettings
 
 
 def main() -> None:
     params = Params.load()
-    settings = params.section(NoiseSplitSettings, "noise_split")
-    fold_settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=settings.epochs)
     split = load_split(paths.DATASET, "train")
     train = TensorSplit(split, resolve_device(params.device))
-    probabilities = out_of_sample_probabilities(train, settings.method, method_hparams(params, settings.method), fold_settings,
-                                                settings.folds, load_info(paths.DATASET)["num_classes"], params.seed)
+    probabilities = out_of_sample_probabilities(train, fold_training(params), load_info(paths.DATASET)["num_classes"],
+                                                params.seed)
     labels = split.table["label"].to_numpy()
     gmm_scores = gmm_noisy_scores(probabilities, labels, params.seed)
     cleanlab_flags, cleanlab_scores = cleanlab_noisy(probabilities, labels)

@@ -7,7 +7,7 @@ import pytest
 from mitigate.config import Params, parse_section
 from mitigate.errors import ConfigError
 from mitigate.methods import method_hparams
-from mitigate.noise_detection import (NoiseSplitSettings, cleanlab_noisy, detection_metrics, fold_of_each_sample, gmm_noisy_scores,
+from mitigate.noise_detection import (FoldTraining, NoiseSplitSettings, cleanlab_noisy, detection_metrics, fold_of_each_sample, gmm_noisy_scores,
                                       out_of_sample_probabilities)
 from mitigate.train_settings import TrainSettings
 
@@ -55,11 +55,11 @@ def test_out_of_sample_probabilities_cover_every_sample_once(method):
     train = tiny_tensor_split(40)
     params = Params.load(ROOT / "params.yaml")
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=1, batch_size=16)
-    hparams = method_hparams(params, method)
-    probabilities = out_of_sample_probabilities(train, method, hparams, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
+    training = FoldTraining(method, method_hparams(params, method), settings, folds=4)
+    probabilities = out_of_sample_probabilities(train, training, num_classes=NUM_CLASSES, seed=0)
     assert probabilities.shape == (40, NUM_CLASSES)
     np.testing.assert_allclose(probabilities.sum(1), 1, rtol=1e-5)
-    again = out_of_sample_probabilities(train, method, hparams, settings, folds=4, num_classes=NUM_CLASSES, seed=0)
+    again = out_of_sample_probabilities(train, training, num_classes=NUM_CLASSES, seed=0)
     assert np.array_equal(probabilities, again)
 
 

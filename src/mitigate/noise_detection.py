@@ -1,6 +1,7 @@
 """Which training labels are wrong: out-of-sample predicted probabilities from k-fold
 cross-validation (fold models trained by a registered method; ELR by default), divided by DivideMix's loss GMM and, side by side, by cleanlab's
 `find_label_issues` (confident learning, Northcutt et al. 2021) on the same probabilities."""
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,10 +9,10 @@ import torch
 import torch.nn.functional as F
 
 from .checkpoint import predict_logits
-from .config import Problems, choice
+from .config import Params, Problems, choice
 from .data.dataset import TensorSplit
 from .loss_mixture import clean_probability
-from .methods import METHODS
+from .methods import METHODS, method_hparams
 from .metrics import precision_recall_f1
 from .runtime import numpy_rng
 from .train_settings import TrainSettings
@@ -41,16 +42,32 @@ def fold_of_each_sample(labels: np.ndarray, folds: int, rng: np.random.Generator
     return assignment
 
 
-def out_of_sample_probabilities(train: TensorSplit, method: str, hparams, settings: TrainSettings, folds: int,
-                                num_classes: int, seed: int) -> np.ndarray:
-    """N x C softmax outputs, each from the fold model (trained by `method`) on the other folds."""
-    fold = fold_of_each_sample(train.y.cpu().numpy(), folds, numpy_rng(seed, "noise_split/folds"))
+@dataclass(frozen=True)
+class FoldTraining:
+    """How the fold models are trained: a registered method, its hyper-parameters, the settings."""
+    method: str
+    hparams: object
+    settings: TrainSettings
+    folds: int
+
+
+def fold_training(params: Params) -> FoldTraining:
+    """From params.yaml: `noise_split` (folds, epochs, method), `train` and `method.<method>`."""
+    split = params.section(NoiseSplitSettings, "noise_split")
+    settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=split.epochs)
+    return FoldTraining(split.method, method_hparams(params, split.method), settings, split.folds)
+
+
+def out_of_sample_probabilities(train: TensorSplit, training: FoldTraining, num_classes: int, seed: int) -> np.ndarray:
+    """N x C softmax outputs, each from the fold model trained on the other folds."""
+    fold = fold_of_each_sample(train.y.cpu().numpy(), training.folds, numpy_rng(seed, "noise_split/folds"))
     probabilities = np.zeros((len(train), num_classes))
-    for k in range(folds):
+    for k in range(training.folds):
         held_out = torch.from_numpy(fold == k)
         fit_part, scored = train.subset(~held_out), train.subset(held_out)
-        model = build_method(method, hparams, settings, fit_part, num_classes, train.x.shape[1:], seed)
-        fit(model, fit_part, scored, settings, seed, progress=False)
+        model = build_method(training.method, training.hparams, training.settings, fit_part, num_classes,
+                             train.x.shape[1:], seed)
+        fit(model, fit_part, scored, training.settings, seed, progress=False)
         model.eval()
         probabilities[held_out.numpy()] = F.softmax(predict_logits(model.predict, scored), 1).cpu().numpy()
     return probabilities

@@ -250,11 +250,16 @@ def fog(image: np.ndarray, severity: int, rng: np.random.Generator) -> np.ndarra
     return _from_unit(x * brightest / (brightest + thickness))
 
 
+def _adjust_hsv(image: np.ndarray, channel: int, adjust: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """`image` with HSV channel `channel` replaced by adjust(channel), clipped to [0, 1]."""
+    hsv = rgb2hsv(_unit(image))
+    hsv[..., channel] = np.clip(adjust(hsv[..., channel]), 0, 1)
+    return _from_unit(hsv2rgb(hsv))
+
+
 def brightness(image: np.ndarray, severity: int, rng: np.random.Generator) -> np.ndarray:
     shift = _level((0.05, 0.1, 0.15, 0.2, 0.3), severity)
-    hsv = rgb2hsv(_unit(image))
-    hsv[..., 2] = np.clip(hsv[..., 2] + shift, 0, 1)
-    return _from_unit(hsv2rgb(hsv))
+    return _adjust_hsv(image, 2, lambda value: value + shift)
 
 
 def contrast(image: np.ndarray, severity: int, rng: np.random.Generator) -> np.ndarray:
@@ -338,9 +343,7 @@ def pixelate(image: np.ndarray, severity: int, rng: np.random.Generator) -> np.n
 
 def saturate(image: np.ndarray, severity: int, rng: np.random.Generator) -> np.ndarray:
     gain, offset = _level(((0.3, 0), (0.1, 0), (1.5, 0), (2, 0.1), (2.5, 0.2)), severity)
-    hsv = rgb2hsv(_unit(image))
-    hsv[..., 1] = np.clip(hsv[..., 1] * gain + offset, 0, 1)
-    return _from_unit(hsv2rgb(hsv))
+    return _adjust_hsv(image, 1, lambda saturation: saturation * gain + offset)
 
 
 # --- registry --------------------------------------------------------------------------------

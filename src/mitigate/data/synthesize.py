@@ -15,7 +15,7 @@ import numpy as np
 from ..config import DataSettings
 from ..runtime import derive_seed, numpy_rng
 from . import colored_mnist, corruptions
-from .attribute_sources import AttributeDataset, attribute_folders, attribute_manifest
+from .attribute_sources import attribute_folders, attribute_manifest
 from .dataset import Split, make_split
 from .label_noise import ASYMMETRIC_FLIPS, corrupt_labels
 from .sampling import assign_balanced_attributes, assign_biased_attributes, stratified_subset
@@ -36,6 +36,7 @@ def synthesize(settings: DataSettings, seed: int) -> dict[str, Split]:
 
     def biased_split(idx: np.ndarray, purpose: str) -> Split:
         split_labels = labels[idx]
+        # the seed purpose keeps its Colored MNIST name ("colors"), so those datasets stay byte-identical
         bias = assign_biased_attributes(split_labels, settings.aligned_ratio, NUM_BIAS,
                                         numpy_rng(seed, f"data/{purpose}/colors"))
         images = apply_bias(settings, pools.pool_images[idx], bias, seed, purpose)
@@ -76,10 +77,8 @@ def noisy_labels(settings: DataSettings, labels: np.ndarray, num_classes: int, s
 
 def attribute_splits(settings: DataSettings, seed: int) -> dict[str, Split]:
     """A real dataset's own splits; `path` records each image's file."""
-    if settings.source == "folders":
-        dataset: AttributeDataset = attribute_folders(settings.root, settings.image_size, settings.train_folder or None)
-    else:
-        dataset = attribute_manifest(Path(settings.root), settings.image_size)
+    dataset = (attribute_folders(settings.root, settings.image_size, settings.train_folder or None)
+               if settings.source == "folders" else attribute_manifest(Path(settings.root), settings.image_size))
     splits = {}
     for name, part in dataset.splits.items():
         labels = part.targets if name == "test" else noisy_labels(settings, part.targets, dataset.num_classes, seed, name)
