@@ -1,6 +1,7 @@
 """Stage split_noise: mark each training sample's label clean or noisy from out-of-sample
-predicted probabilities (k-fold cross-validation), by DivideMix's loss GMM and by cleanlab, and
-score both against the ground truth."""
+predicted probabilities (k-fold cross-validation), by a loss GMM (DivideMix's, its clean
+component from the losses against every class) and by cleanlab, and score both against the
+ground truth."""
 import pandas as pd
 
 from mitigate import paths

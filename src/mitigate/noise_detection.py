@@ -1,5 +1,6 @@
 """Which training labels are wrong: out-of-sample predicted probabilities from k-fold
-cross-validation (fold models trained by a registered method; ELR by default), divided by DivideMix's loss GMM and, side by side, by cleanlab's
+cross-validation (fold models trained by a registered method; ELR by default), divided by DivideMix's loss GMM
+(its clean mode taken from the losses against every class) and, side by side, by cleanlab's
 `find_label_issues` (confident learning, Northcutt et al. 2021) on the same probabilities."""
 import dataclasses
 from dataclasses import dataclass
@@ -11,7 +12,7 @@ import torch.nn.functional as F
 from .checkpoint import predict_logits
 from .config import Params, Problems, choice
 from .data.dataset import TensorSplit
-from .loss_mixture import clean_probability
+from .loss_mixture import clean_probability_from_clean_mode
 from .methods import METHODS, method_hparams
 from .metrics import precision_recall_f1
 from .runtime import numpy_rng
@@ -73,10 +74,30 @@ def out_of_sample_probabilities(train: TensorSplit, training: FoldTraining, num_
     return probabilities
 
 
+# Below 1e-4 nats (p > 0.9999) a loss difference is float32 rounding, not evidence.
+LOSS_FLOOR = 1e-4
+
+
+def cross_entropies(probabilities: np.ndarray) -> np.ndarray:
+    """-log p of every sample against every class (p clipped at 1e-12: at most 27.6 nats)."""
+    return -np.log(np.clip(probabilities, 1e-12, 1))
+
+
+def log_losses(probabilities: np.ndarray) -> np.ndarray:
+    """log(cross-entropy + LOSS_FLOOR) of every sample against every class."""
+    return np.log(cross_entropies(probabilities) + LOSS_FLOOR)
+
+
 def gmm_noisy_scores(probabilities: np.ndarray, labels: np.ndarray, seed: int) -> np.ndarray:
-    """1 - p(clean) from the two-component GMM on the cross-entropy of the given labels."""
-    losses = -np.log(np.clip(probabilities[np.arange(len(labels)), labels], 1e-12, None))
-    return 1 - clean_probability(losses, seed=seed)
+    """1 - p(clean) from a two-component GMM on the given labels' log losses whose clean component
+    is the true-class mode of the log losses against every class. Those N x C losses always hold
+    a true-class mode (1/C of them) and a wrong-class mode, whatever the noise rate; the given
+    labels' losses alone may have no second mode (80% symmetric noise), and DivideMix's GMM from
+    k-means then spends a component on the noisy tail and calls most noisy labels clean. The log
+    makes both modes about Gaussian (cross-entropies run from 1e-6 to 27 nats)."""
+    every_class = log_losses(probabilities)
+    given = every_class[np.arange(len(labels)), labels]
+    return 1 - clean_probability_from_clean_mode(given, every_class.ravel(), seed=seed)
 
 
 def cleanlab_noisy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
