@@ -8,9 +8,8 @@ from mitigate.config import Params, parse_section
 from mitigate.errors import ConfigError
 from mitigate.loss_mixture import clean_probability
 from mitigate.methods import method_hparams
-from mitigate.noise_detection import (FoldTraining, NoiseSplitSettings, cleanlab_noisy, cross_entropies, detection_metrics, fold_of_each_sample,
-                                      gmm_noisy_scores,
-                                      out_of_sample_probabilities)
+from mitigate.noise_detection import (FoldTraining, NoiseSplitSettings, cleanlab_noisy, cross_entropies, detection_metrics,
+                                      fold_of_each_sample, gmm_noisy_scores, out_of_sample_probabilities)
 from mitigate.train_settings import TrainSettings
 
 from imports import ROOT
@@ -47,8 +46,9 @@ def test_gmm_and_cleanlab_find_the_flipped_labels():
 
 def test_gmm_flags_most_labels_at_80_percent_noise_where_the_k_means_start_does_not():
     """A weak model (about half right) and 800 of 1,000 labels flipped to a random other class:
-    the given labels' losses have no second mode. Started from the every-class loss modes the GMM
-    finds 90% of the noisy labels; DivideMix's k-means start spends a component on the noisy tail."""
+    the given labels' losses have no second mode. With its clean component from the every-class
+    losses the GMM finds 90% of the noisy labels; DivideMix's GMM from k-means spends a component
+    on the noisy tail."""
     rng = np.random.default_rng(0)
     true = rng.integers(0, 10, 1000)
     logits = rng.normal(0, 2.0, (1000, 10))

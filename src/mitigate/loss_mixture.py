@@ -1,7 +1,10 @@
 """Clean / noisy division of training samples by their losses: a two-component Gaussian mixture
 on min-max normalised per-sample losses (DivideMix, Li et al. 2020, sec. 3.1); the posterior of
-the component with the smaller mean is each sample's probability of being clean."""
+the component with the smaller mean is each sample's probability of being clean. A variant
+keeps the clean component fixed where reference losses put it (the split_noise stage)."""
 import numpy as np
+
+VARIANCE_FLOOR = 5e-4  # DivideMix's reg_covar
 
 
 def clean_probability(losses: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -14,7 +17,7 @@ def clean_probability(losses: np.ndarray, seed: int = 0) -> np.ndarray:
     if span <= 0:  # all losses equal: nothing to divide
         return np.ones_like(losses)
     normalised = ((losses - losses.min()) / span)[:, None]
-    gmm = GaussianMixture(n_components=2, max_iter=10, tol=1e-2, reg_covar=5e-4, random_state=seed).fit(normalised)
+    gmm = GaussianMixture(n_components=2, max_iter=10, tol=1e-2, reg_covar=VARIANCE_FLOOR, random_state=seed).fit(normalised)
     return gmm.predict_proba(normalised)[:, gmm.means_.argmin()]
 
 
@@ -23,7 +26,7 @@ def clean_probability_from_clean_mode(losses: np.ndarray, reference: np.ndarray,
     """p(clean | loss) per sample from a two-component GMM whose clean component is known: the
     lower mode of a GMM fitted to `reference` losses, kept fixed. EM fits only the mixing weights
     (from 1/2) and the noisy component (from the reference's upper mode), for DivideMix's 10
-    iterations with its variance floor 5e-4; both sets are min-max normalised by the reference's
+    iterations with its variance floor; both sets are min-max normalised by the reference's
     range. The noisy component is free because where wrong labels fall depends on how they were
     made (a random class or a look-alike one)."""
     from sklearn.mixture import GaussianMixture
@@ -32,7 +35,7 @@ def clean_probability_from_clean_mode(losses: np.ndarray, reference: np.ndarray,
     low, span = reference.min(), reference.max() - reference.min()
     if span <= 0:  # all losses equal: nothing to divide
         return np.ones(len(losses))
-    modes = GaussianMixture(n_components=2, reg_covar=5e-4, random_state=seed).fit(((reference - low) / span)[:, None])
+    modes = GaussianMixture(n_components=2, reg_covar=VARIANCE_FLOOR, random_state=seed).fit(((reference - low) / span)[:, None])
     order = np.argsort(modes.means_.ravel())
     means, variances = modes.means_.ravel()[order], modes.covariances_.ravel()[order]  # [clean, noisy]
     weights = np.array([0.5, 0.5])
@@ -42,7 +45,7 @@ def clean_probability_from_clean_mode(losses: np.ndarray, reference: np.ndarray,
         weights = posterior.mean(0)
         noisy = posterior[:, 1]
         means[1] = (noisy * x).sum() / noisy.sum()
-        variances[1] = (noisy * (x - means[1]) ** 2).sum() / noisy.sum() + 5e-4
+        variances[1] = (noisy * (x - means[1]) ** 2).sum() / noisy.sum() + VARIANCE_FLOOR
     return _posterior(x, weights, means, variances)[:, 0]
 
 
