@@ -1,10 +1,13 @@
 """Clean / noisy label detection on the embedded data without color bias (aligned ratio 0.1):
-the split_noise stage's loss GMM beside cleanlab, on the same out-of-sample probabilities, per
-noise setting, mean +- std over seeds of precision / recall / F1 / AUC of "noisy"; flagging every
-label is the floor F1 must beat to mean anything (at 80% noise it is 0.89). One more row is the
-GMM exactly as DivideMix fits it (raw given-label losses, EM from k-means, both components
-free), to show what the stage's clean component from the every-class losses changes; the "no
-noise" setting shows which share of entirely clean labels each detector flags.
+the split_noise stage's three detectors on the same out-of-sample probabilities (loss GMM, the
+label posterior under the estimated transition matrix, cleanlab), per noise setting, mean +- std
+over seeds of precision / recall / F1 / AUC of "noisy"; flagging every label is the floor F1 must
+beat to mean anything (at 80% noise it is 0.89). One more row is the GMM exactly as DivideMix
+fits it (raw given-label losses, EM from k-means, both components free), to show what the
+stage's clean component from the every-class losses changes; another is an oracle, the loss
+threshold with the best F1 chosen on the true labels: the ceiling of any rule that thresholds
+the given label's loss, GMMs included. The "no noise" setting shows which share of entirely
+clean labels each detector flags.
 
     python benchmarks/noise_detection.py     # about 2 min on 2 cores (--seeds 3 4 5 for fresh seeds)
 """
@@ -21,11 +24,22 @@ from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
 from mitigate.loss_mixture import clean_probability
 from mitigate.noise_detection import (cleanlab_noisy, cross_entropies, detection_metrics, fold_training,
-                                      gmm_noisy_scores, out_of_sample_probabilities)
+                                      gmm_noisy_scores, out_of_sample_probabilities, transition_noisy_scores)
 from mitigate.runtime import make_deterministic
 
 KEYS = ("precision", "recall", "f1", "auc")
 CLEAN = {"no noise": ("none", 0.0)}
+
+
+def best_loss_threshold(losses: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """Flags of the loss threshold with the highest F1 against the truth (an oracle, not a detector)."""
+    order = np.argsort(-losses, kind="stable")
+    true_positives = np.cumsum(truth[order])
+    f1 = 2 * true_positives / (np.arange(1, len(losses) + 1) + truth.sum())
+    flags = np.zeros(len(losses), dtype=bool)
+    if truth.any():
+        flags[order[: f1.argmax() + 1]] = True
+    return flags
 
 
 def main() -> None:
@@ -41,7 +55,8 @@ def main() -> None:
              f"probabilities (fold models: {training.method}), seeds {args.seeds}, mean ± std", "",
              "| setting | detector | flagged | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 3) + "|"]
     for name, (kind, rate) in {**CLEAN, **SETTINGS}.items():
-        results = {"loss GMM": [], "loss GMM as DivideMix fits it": [], "cleanlab": [], "flag every label": []}
+        results = {"loss GMM": [], "loss GMM as DivideMix fits it": [], "best loss threshold (oracle)": [],
+                   "transition posterior": [], "cleanlab": [], "flag every label": []}
         for seed in args.seeds:
             data = dataclasses.replace(params.data, aligned_ratio=NO_BIAS, label_noise=kind, noise_rate=rate)
             train = TensorSplit(synthesize(data, seed)["train"], torch.device("cpu"))
@@ -52,6 +67,10 @@ def main() -> None:
             given_losses = cross_entropies(probabilities)[np.arange(len(labels)), labels]
             divide_mix = 1 - clean_probability(given_losses, seed=seed)
             results["loss GMM as DivideMix fits it"].append(detection_metrics(divide_mix > 0.5, divide_mix, truth))
+            oracle = best_loss_threshold(given_losses, truth)
+            results["best loss threshold (oracle)"].append(detection_metrics(oracle, given_losses, truth))
+            transition = transition_noisy_scores(probabilities, labels)
+            results["transition posterior"].append(detection_metrics(transition > 0.5, transition, truth))
             results["cleanlab"].append(detection_metrics(*cleanlab_noisy(probabilities, labels), truth))
             everything = np.ones(len(labels), dtype=bool)  # the trivial detector: F1 = 2 rate / (1 + rate)
             results["flag every label"].append(detection_metrics(everything, np.zeros(len(labels)), truth))

@@ -1,4 +1,5 @@
-"""Clean / noisy label detection: folds, the GMM and cleanlab on out-of-sample probabilities."""
+"""Clean / noisy label detection: folds, the GMM, the transition posterior and cleanlab on
+out-of-sample probabilities."""
 import dataclasses
 
 import numpy as np
@@ -9,7 +10,8 @@ from mitigate.errors import ConfigError
 from mitigate.loss_mixture import clean_probability
 from mitigate.methods import method_hparams
 from mitigate.noise_detection import (FoldTraining, NoiseSplitSettings, cleanlab_noisy, cross_entropies, detection_metrics,
-                                      fold_of_each_sample, gmm_noisy_scores, out_of_sample_probabilities)
+                                      fold_of_each_sample, gmm_noisy_scores, label_clean_posterior,
+                                      out_of_sample_probabilities, transition_noisy_scores)
 from mitigate.train_settings import TrainSettings
 
 from imports import ROOT
@@ -36,10 +38,11 @@ def probabilities_with_wrong_labels(n: int = 200, wrong: int = 20, seed: int = 0
     return probabilities, labels, truth
 
 
-def test_gmm_and_cleanlab_find_the_flipped_labels():
+def test_gmm_transition_and_cleanlab_find_the_flipped_labels():
     probabilities, labels, truth = probabilities_with_wrong_labels()
     gmm = gmm_noisy_scores(probabilities, labels, seed=0)
     assert ((gmm > 0.5) == truth).all()
+    assert ((transition_noisy_scores(probabilities, labels) > 0.5) == truth).all()
     flags, scores = cleanlab_noisy(probabilities, labels)
     assert (flags == truth).all() and scores[truth].min() > scores[~truth].max()
 
@@ -60,6 +63,30 @@ def test_gmm_flags_most_labels_at_80_percent_noise_where_the_k_means_start_does_
     assert flags[truth].mean() > 0.85 and truth[flags].mean() > 0.85
     k_means_start = clean_probability(cross_entropies(probabilities)[np.arange(1000), labels], seed=0) < 0.5
     assert k_means_start[truth].mean() < 0.7
+
+
+def test_label_clean_posterior_by_hand():
+    """Two classes, T = [[0.6, 0.4], [0, 1]] (40% of class 0 labelled 1), p = (0.7, 0.3):
+    label 0 is clean for sure (no 1 is ever labelled 0); label 1 is clean with probability
+    1 * 0.3 / (0.4 * 0.7 + 1 * 0.3) = 0.3 / 0.58."""
+    transition = np.array([[0.6, 0.4], [0.0, 1.0]])
+    probabilities = np.array([[0.7, 0.3], [0.7, 0.3]])
+    np.testing.assert_allclose(label_clean_posterior(probabilities, np.array([0, 1]), transition), [1.0, 0.3 / 0.58])
+    no_noise = label_clean_posterior(probabilities, np.array([0, 1]), np.eye(2))
+    np.testing.assert_allclose(no_noise, [1.0, 1.0])
+
+
+def test_with_symmetric_noise_the_label_posterior_ranks_labels_by_their_loss():
+    """T_ii = 0.5, T_ij = 0.5 / 4: p(clean) = 0.5 p_j / (0.5 p_j + 0.125 (1 - p_j)), increasing in
+    p_j, so it flags exactly the labels with p_j < 0.2 (loss > 1.6 nats)."""
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(5), 200)
+    labels = rng.integers(0, 5, 200)
+    transition = np.full((5, 5), 0.125) + np.eye(5) * 0.375
+    clean = label_clean_posterior(probabilities, labels, transition)
+    given = probabilities[np.arange(200), labels]
+    assert (np.argsort(clean, kind="stable") == np.argsort(given, kind="stable")).all()
+    assert ((clean < 0.5) == (given < 0.2)).all()
 
 
 def test_detection_metrics_by_hand():

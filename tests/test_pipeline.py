@@ -188,7 +188,7 @@ def test_label_noise_runs_through_the_pipeline(repo):
     assert abs(counts["train"]["noise_rate"] - 0.5) < 0.01 and counts["test"]["noise_rate"] == 0.0
     detection = json.loads((repo / "metrics/split_noise.json").read_text())
     assert detection["true_noisy"] == counts["train"]["noisy_labels"]
-    for detector in ("gmm", "cleanlab"):
+    for detector in ("gmm", "transition", "cleanlab"):
         assert 0 <= detection[detector]["auc"] <= 1 and 0 <= detection[detector]["f1"] <= 1
     memorized = (repo / "metrics/curves/elr/memorization/noisy_label.tsv").read_text().splitlines()
     assert memorized[0] == "epoch\tnoisy_label" and len(memorized) == 3  # header + 2 epochs

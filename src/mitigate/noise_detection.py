@@ -1,7 +1,8 @@
 """Which training labels are wrong: out-of-sample predicted probabilities from k-fold
-cross-validation (fold models trained by a registered method; ELR by default), divided by DivideMix's loss GMM
-(its clean mode taken from the losses against every class) and, side by side, by cleanlab's
-`find_label_issues` (confident learning, Northcutt et al. 2021) on the same probabilities."""
+cross-validation (fold models trained by a registered method; ELR by default), judged three ways
+on the same probabilities: DivideMix's loss GMM (its clean mode taken from the losses against
+every class), the Bayes posterior of each label under the estimated noise transition matrix, and
+cleanlab's `find_label_issues` (confident learning, Northcutt et al. 2021)."""
 import dataclasses
 from dataclasses import dataclass
 
@@ -98,6 +99,27 @@ def gmm_noisy_scores(probabilities: np.ndarray, labels: np.ndarray, seed: int) -
     every_class = log_losses(probabilities)
     given = every_class[np.arange(len(labels)), labels]
     return 1 - clean_probability_from_clean_mode(given, every_class.ravel(), seed=seed)
+
+
+def label_clean_posterior(probabilities: np.ndarray, labels: np.ndarray, transition: np.ndarray) -> np.ndarray:
+    """p(given label j is the true class | x, j) by Bayes' rule, T[i, j] = p(label j | class i):
+    T_jj p_j(x) / sum_i T_ij p_i(x), reading the fold model's probabilities p as the class
+    posterior (what a noise-robust fold model such as ELR estimates; one that memorised the noisy
+    labels breaks this). The label is called noisy when T_jj p_j < sum_{i != j} T_ij p_i: one
+    threshold per class pair, set by how often each class is labelled j. With symmetric noise
+    it is a single loss threshold set by the noise rate."""
+    rows = np.arange(len(labels))
+    kept = transition[labels, labels] * probabilities[rows, labels]
+    return kept / np.maximum((probabilities @ transition)[rows, labels], 1e-12)
+
+
+def transition_noisy_scores(probabilities: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """1 - `label_clean_posterior` under the transition matrix that confident learning estimates
+    from the same probabilities (cleanlab's calibrated confident joint, Northcutt et al. 2021)."""
+    from cleanlab.count import estimate_py_and_noise_matrices_from_probabilities
+
+    _, noise_matrix, _, _ = estimate_py_and_noise_matrices_from_probabilities(labels=labels, pred_probs=probabilities)
+    return 1 - label_clean_posterior(probabilities, labels, noise_matrix.T)  # cleanlab's is [label, class]
 
 
 def cleanlab_noisy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
