@@ -32,7 +32,8 @@ CLEAN = {"no noise": ("none", 0.0)}
 
 
 def best_loss_threshold(losses: np.ndarray, truth: np.ndarray) -> np.ndarray:
-    """Flags of the loss threshold with the highest F1 against the truth (an oracle, not a detector)."""
+    """Flags of the loss threshold with the highest F1 against the truth (an oracle, not a detector;
+    it may split tied losses, which can only raise its F1, so it stays a ceiling)."""
     order = np.argsort(-losses, kind="stable")
     true_positives = np.cumsum(truth[order])
     f1 = 2 * true_positives / (np.arange(1, len(losses) + 1) + truth.sum())
