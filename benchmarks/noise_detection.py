@@ -23,12 +23,13 @@ from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
 from mitigate.loss_mixture import clean_probability
-from mitigate.noise_detection import (cleanlab_noisy, cross_entropies, detection_metrics, fold_training,
-                                      gmm_noisy_scores, out_of_sample_probabilities, transition_noisy_scores)
+from mitigate.noise_detection import (cross_entropies, detect_noisy_labels, detection_metrics, fold_training,
+                                      out_of_sample_probabilities)
 from mitigate.runtime import make_deterministic
 
 KEYS = ("precision", "recall", "f1", "auc")
 CLEAN = {"no noise": ("none", 0.0)}
+DETECTORS = {"gmm": "loss GMM", "transition": "transition posterior", "cleanlab": "cleanlab"}  # stage name: row
 
 
 def best_loss_threshold(losses: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -63,16 +64,13 @@ def main() -> None:
             train = TensorSplit(synthesize(data, seed)["train"], torch.device("cpu"))
             probabilities = out_of_sample_probabilities(train, training, NUM_CLASSES, seed)
             labels, truth = train.y.numpy(), (train.y != train.true_y).numpy()
-            scores = gmm_noisy_scores(probabilities, labels, seed)
-            results["loss GMM"].append(detection_metrics(scores > 0.5, scores, truth))
+            for detector, (flags, scores) in detect_noisy_labels(probabilities, labels, seed).items():
+                results[DETECTORS[detector]].append(detection_metrics(flags, scores, truth))
             given_losses = cross_entropies(probabilities)[np.arange(len(labels)), labels]
             divide_mix = 1 - clean_probability(given_losses, seed=seed)
             results["loss GMM as DivideMix fits it"].append(detection_metrics(divide_mix > 0.5, divide_mix, truth))
             oracle = best_loss_threshold(given_losses, truth)
             results["best loss threshold (oracle)"].append(detection_metrics(oracle, given_losses, truth))
-            transition = transition_noisy_scores(probabilities, labels)
-            results["transition posterior"].append(detection_metrics(transition > 0.5, transition, truth))
-            results["cleanlab"].append(detection_metrics(*cleanlab_noisy(probabilities, labels), truth))
             everything = np.ones(len(labels), dtype=bool)  # the trivial detector: F1 = 2 rate / (1 + rate)
             results["flag every label"].append(detection_metrics(everything, np.zeros(len(labels)), truth))
         for detector, rows in results.items():

@@ -131,6 +131,15 @@ def cleanlab_noisy(probabilities: np.ndarray, labels: np.ndarray) -> tuple[np.nd
     return flags, 1 - get_label_quality_scores(labels=labels, pred_probs=probabilities)
 
 
+def detect_noisy_labels(probabilities: np.ndarray, labels: np.ndarray, seed: int) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """(flags, scores) of "noisy" from each detector, by name: gmm, transition, cleanlab; the
+    first two flag a label whose p(clean) is below 1/2."""
+    gmm = gmm_noisy_scores(probabilities, labels, seed)
+    transition = transition_noisy_scores(probabilities, labels)
+    return {"gmm": (gmm > 0.5, gmm), "transition": (transition > 0.5, transition),
+            "cleanlab": cleanlab_noisy(probabilities, labels)}
+
+
 def detection_metrics(predicted: np.ndarray, scores: np.ndarray, truth: np.ndarray) -> dict:
     """Precision / recall / F1 of the flags and ROC AUC of the scores for "noisy" (AUC is None
     when every label is clean or every label noisy)."""
