@@ -27,6 +27,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/noise_detection.py
 	$(BIN)/python benchmarks/corruption_speed.py
 	$(BIN)/python benchmarks/speed.py
+	$(BIN)/python benchmarks/compute.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -8,6 +8,7 @@ the bias-conflicting test accuracy, plus vanilla on an unbiased training set (al
     python benchmarks/accuracy.py --workers 2          # the README table (about 40 min on 2 cores)
     python benchmarks/accuracy.py --seeds 0 --ratios 0.99 --methods vanilla lff
 """
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
 import dataclasses
 import hashlib
@@ -30,7 +31,7 @@ from mitigate.data.synthesize import NUM_BIAS, NUM_CLASSES, synthesize
 from mitigate.methods import METHODS, method_hparams
 from mitigate.methods.gce import GCEHparams
 from mitigate.metrics import bias_accuracies
-from mitigate.runtime import make_deterministic, numpy_rng, resolve_device
+from mitigate.runtime import numpy_rng, resolve_device
 from mitigate.split import conflict_score, threshold_value
 from mitigate.swapping import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
 from mitigate.train_settings import BiasedSettings, TrainSettings
@@ -72,7 +73,6 @@ def train_and_test(method: str, hparams, params: Params, ratio: float, seed: int
     """Train `method` with `hparams` on the embedded default at `ratio` and `seed` (and other
     `data` settings changed), exactly as the pipeline does; its unbiased and bias-conflicting
     test accuracy and the time it took."""
-    make_deterministic()
     data = dataclasses.replace(params.data, aligned_ratio=ratio, **data_changes)
     settings = params.section(TrainSettings, "train")
     splits = synthesize(data, seed)

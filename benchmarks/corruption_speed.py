@@ -5,6 +5,7 @@ and that time extrapolated to CIFAR-10's 60,000 images.
 
     python benchmarks/corruption_speed.py     # about 1 min on 2 cores
 """
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
 import os
 import time

@@ -3,6 +3,7 @@ disentangle only / + swap / + scheduled swap, one row each, mean +- std over see
 
     python benchmarks/dfa_ablation.py --workers 2     # about 3 min on 2 cores
 """
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
 import dataclasses
 import itertools

@@ -6,6 +6,7 @@ independent of digits): methods x label-noise settings x seeds, clean test accur
 Per setting, as the authors run them: co-teaching's forget rate is the noise rate, and
 DivideMix's lambda_u is 0 at 20% symmetric and 40% asymmetric noise (25 otherwise).
 """
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
 import dataclasses
 import itertools

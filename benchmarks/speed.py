@@ -10,6 +10,7 @@
     python benchmarks/speed.py              # both
     python benchmarks/speed.py --skip-repro # throughput only
 """
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
 import dataclasses
 import os
@@ -28,7 +29,7 @@ from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
 from mitigate.methods import method_hparams
-from mitigate.runtime import make_deterministic, torch_generator
+from mitigate.runtime import torch_generator
 from mitigate.train_settings import TrainSettings
 from mitigate.training import build_method, fit
 
@@ -105,7 +106,6 @@ def main() -> None:
     parser.add_argument("--skip-repro", action="store_true")
     parser.add_argument("--out", default="benchmarks/results/speed.md")
     args = parser.parse_args()
-    make_deterministic()
     params = Params.load(ROOT / "params.yaml")
     lines = [f"CPU threads: {torch.get_num_threads()}, torch {torch.__version__}", ""]
     if not args.skip_repro:

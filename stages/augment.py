@@ -1,5 +1,6 @@
 """Stage augment: swap bias-aligned training images (content) with bias-conflicting ones (style)
 as the split stage assigned them, and store the training split plus the swaps as a dataset."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import shutil
 
 import pandas as pd

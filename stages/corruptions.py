@@ -1,5 +1,6 @@
 """Stage corruptions: one photo under each of the 20 Corrupted CIFAR-10 corruptions at severities
 1-5, as a PNG table (independent of the dataset, so it is drawn on every run)."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params

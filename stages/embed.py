@@ -1,6 +1,7 @@
 """Stage embed@<method>: t-SNE of the intrinsic and the bias features of a disentangled model
 (DFA) on the unbiased test set, colored by class and by bias attribute, and the k-NN accuracy of
 each attribute in each feature space."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import sys
 
 from mitigate import paths

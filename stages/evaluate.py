@@ -1,6 +1,7 @@
 """Stage evaluate: every trained model on the unbiased test set, its aligned and bias-conflicting
 subsets and the validation split; one metrics file per model, so `dvc metrics show` reads as a
 comparison table, and the (target, bias) accuracy matrix of each as plot data."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import numpy as np
 
 from mitigate import paths

@@ -1,5 +1,6 @@
 """Stage memorization@<method>: the memorization plot of one method (by default CE and ELR,
 `memorization.methods`) from its training curves."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import sys
 
 from mitigate import paths

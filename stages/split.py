@@ -1,5 +1,6 @@
 """Stage split: mark each training sample bias-aligned or bias-conflicting with the biased
 model, and score the assignment against the ground truth."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import pandas as pd
 
 from mitigate import paths

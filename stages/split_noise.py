@@ -2,6 +2,7 @@
 predicted probabilities (k-fold cross-validation) three ways: a loss GMM (DivideMix's, its clean
 component from the losses against every class), the label's Bayes posterior under the estimated
 noise transition matrix, and cleanlab; score each against the ground truth."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import pandas as pd
 
 from mitigate import paths

@@ -1,4 +1,5 @@
 """Stage synthesize: the biased train / valid splits and the unbiased test split."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import numpy as np
 
 from mitigate import paths

@@ -1,4 +1,5 @@
 """Stage train@<method>: one registered training method on its training set (params.yaml `methods`)."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import sys
 
 from mitigate import paths

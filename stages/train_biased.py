@@ -1,4 +1,5 @@
 """Stage train_biased: a classifier trained with GCE, which amplifies the shortcut."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params

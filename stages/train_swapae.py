@@ -1,6 +1,7 @@
 """Stage train_swapae@<sampling>: the swapping autoencoder of BiaSwap, its patch discriminator fed
 with crops centered by the biased model's CAM (`cam`) or uniformly (`uniform`); measures the swaps
 on the validation split and draws them."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 import sys
 
 from mitigate import paths

@@ -3,11 +3,9 @@ import sys
 from typing import Callable
 
 from .errors import UserError
-from .runtime import make_deterministic
 
 
 def run_stage(main: Callable[[], None]) -> None:
-    make_deterministic()
     try:
         main()
     except UserError as error:

@@ -37,8 +37,3 @@ def resolve_device(name: str) -> torch.device:
         raise ConfigError("device", f"{name!r} asked for but CUDA is not available; use auto or cpu")
     return device
 
-
-def make_deterministic() -> None:
-    """Same params and seed give the same bytes (on CPU; cuDNN is made deterministic too)."""
-    torch.use_deterministic_algorithms(True, warn_only=True)
-    torch.backends.cudnn.benchmark = False

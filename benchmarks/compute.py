@@ -1,0 +1,146 @@
+"""Threads and CPU kernels: seconds of two stages on an idle machine and beside a busy neighbour.
+
+Times `train@lff` and `train_swapae@cam` on the embedded default (epochs cut, see the flags)
+as processes, the way DVC runs them:
+- before: the stage scripts of an earlier commit (`--before REV`), with torch's defaults
+  (one thread per core, spinning OpenMP threads, each library's kernels for this CPU);
+- after: this commit's `compute` settings: `portable` kernels with 1 and 2 threads and
+  `native` kernels with 2 threads (the cost of pinning the kernels is portable vs native).
+"Busy" runs a neighbour beside the timed stage: `train@vanilla` of the same code and settings,
+restarted in a loop in its own copy of the project (two stages of one `dvc repro` or two queue
+workers). Each configuration runs in a scratch copy holding the stage's inputs, so the project's
+own outputs are not touched. Needs the pipeline's outputs: run `dvc repro` first.
+
+    python benchmarks/compute.py --before 9edfe6d
+"""
+import argparse
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import yaml
+
+from tables import publish
+from mitigate.compute import PORTABLE_ENVIRONMENT, THREAD_VARIABLES, WAITING
+
+ROOT = Path(__file__).resolve().parents[1]
+INPUTS = ["data/dataset", "data/biased"]  # what train@lff and train_swapae@cam read
+STAGES = {"train@lff": ["stages/train.py", "lff"], "train_swapae@cam": ["stages/train_swapae.py", "cam"]}
+NEIGHBOUR = ["stages/train.py", "vanilla"]
+AFTER = [("portable", 1), ("portable", 2), ("native", 2)]
+
+
+def cpu_model() -> str:
+    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+        if line.startswith("Model name:"):
+            return line.split(":", 1)[1].strip()
+    return platform.processor()
+
+
+def clean_environment(src: Path) -> dict[str, str]:
+    """This process's environment without any thread or kernel variable, importing `src`'s package."""
+    pinned = {*THREAD_VARIABLES, *WAITING, *PORTABLE_ENVIRONMENT}
+    env = {k: v for k, v in os.environ.items() if k not in pinned}
+    return env | {"PYTHONPATH": str(src)}
+
+
+def scratch_copy(where: Path, code_rev: str | None, changes: dict) -> Path:
+    """The stage code (this tree's, or `code_rev`'s), its inputs and params.yaml with `changes`."""
+    where.mkdir(parents=True)
+    if code_rev is None:
+        for name in ("stages", "src", "params.yaml"):
+            source = ROOT / name
+            (shutil.copytree if source.is_dir() else shutil.copy)(source, where / name)
+    else:
+        archive = subprocess.run(["git", "archive", code_rev, "stages", "src", "params.yaml"], cwd=ROOT,
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(where)], input=archive, check=True)
+    for name in INPUTS:
+        shutil.copytree(ROOT / name, where / name)
+    params = yaml.safe_load((where / "params.yaml").read_text())
+    for (section, key), value in changes.items():
+        params.setdefault(section, {})[key] = value
+    (where / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    return where
+
+
+def run_stage(copy: Path, command: list[str]) -> float:
+    started = time.perf_counter()
+    subprocess.run([sys.executable, *command], cwd=copy, env=clean_environment(copy / "src"), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.perf_counter() - started
+
+
+class Neighbour:
+    """`train@vanilla` restarted in a loop in its own copy until the block ends."""
+
+    def __init__(self, copy: Path):
+        self.copy, self.stop, self.process = copy, threading.Event(), None
+        self.thread = threading.Thread(target=self.loop)
+
+    def loop(self):
+        while not self.stop.is_set():
+            self.process = subprocess.Popen([sys.executable, *NEIGHBOUR], cwd=self.copy, env=clean_environment(self.copy / "src"),
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            self.process.wait()
+
+    def __enter__(self):
+        self.thread.start()
+        time.sleep(8)  # past its imports, into training
+        return self
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        self.process.kill()
+        self.thread.join()
+
+
+def measure(tmp: Path, label: str, code_rev: str | None, changes: dict) -> dict[str, tuple[float, float]]:
+    """{stage: (idle seconds, busy seconds)} for one configuration."""
+    timed = scratch_copy(tmp / f"{label}-timed", code_rev, changes)
+    beside = scratch_copy(tmp / f"{label}-neighbour", code_rev, changes)
+    seconds = {}
+    for stage, command in STAGES.items():
+        idle = run_stage(timed, command)
+        with Neighbour(beside):
+            busy = run_stage(timed, command)
+        seconds[stage] = (idle, busy)
+        print(f"{label} {stage}: idle {idle:.1f} s, busy {busy:.1f} s", flush=True)
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--before", help="commit whose stage scripts run with torch's defaults")
+    parser.add_argument("--train-epochs", type=int, default=20, help="train.epochs (params.yaml: 100)")
+    parser.add_argument("--swapae-epochs", type=int, default=1, help="swapae.epochs (params.yaml: 20)")
+    parser.add_argument("--out", default="benchmarks/results/compute.md")
+    args = parser.parse_args()
+    epochs = {("train", "epochs"): args.train_epochs, ("swapae", "epochs"): args.swapae_epochs, ("swapae", "judge_epochs"): 1}
+    missing = [name for name in INPUTS if not (ROOT / name).exists()]
+    if missing:
+        sys.exit(f"error: {', '.join(missing)} missing; run `dvc repro` first")
+    configurations = [(f"before ({args.before})", "torch defaults", args.before, {})] if args.before else []
+    configurations += [(f"after, {kernels}", str(threads), None, {("compute", "threads"): threads, ("compute", "cpu_kernels"): kernels})
+                       for kernels, threads in AFTER]
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for index, (label, threads, code_rev, changes) in enumerate(configurations):
+            seconds = measure(Path(tmp) / str(index), label.split(",")[-1].strip(), code_rev, epochs | changes)
+            rows += [(stage, label, threads, idle, busy) for stage, (idle, busy) in seconds.items()]
+    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} CPUs); train.epochs {args.train_epochs}, swapae.epochs {args.swapae_epochs}, "
+             f"swapae.judge_epochs 1; seconds of the whole stage process", "",
+             "| stage | code | threads | idle (s) | beside a busy neighbour (s) | busy / idle |", "|---|---|---|---|---|---|"]
+    lines += [f"| {stage} | {label} | {threads} | {idle:.1f} | {busy:.1f} | {busy / idle:.1f}x |"
+              for stage, label, threads, idle, busy in sorted(rows, key=lambda row: row[0])]
+    publish("\n".join(lines) + "\n", args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,121 @@
+"""Threads and CPU kernels: params.yaml's `compute` reaches torch in a stage process, before torch loads."""
+import json
+import os
+import shlex
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mitigate.compute import PORTABLE_ENVIRONMENT, Compute, available_cpus, environment, parse_compute, pin
+from mitigate.errors import ConfigError
+
+from imports import ROOT
+
+# What a stage process sees after its first import (`mitigate.stage_start`), and a few seeded
+# training steps of a small CNN + linear head whose weights it hashes.
+STAGE_PROBE = """
+import mitigate.stage_start
+import hashlib, json, os, sys
+import torch
+import torch.nn.functional as F
+from mitigate.models.cnn import SmallCNN
+torch.manual_seed(0)
+net = SmallCNN((3, 28, 28), 10)
+optimizer = torch.optim.Adam(net.parameters(), 1e-3)
+x, y = torch.rand(64, 3, 28, 28), torch.randint(0, 10, (64,))
+for _ in range(3):
+    optimizer.zero_grad()
+    F.cross_entropy(net(x), y).backward()
+    optimizer.step()
+print(json.dumps({
+    "torch_threads": torch.get_num_threads(),
+    "interop_threads": torch.get_num_interop_threads(),
+    "capability": torch.backends.cpu.get_cpu_capability(),
+    "parallel_info": torch.__config__.parallel_info(),
+    "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+                                           "OMP_WAIT_POLICY", "MKL_CBWR", "ATEN_CPU_CAPABILITY")},
+    "weights": hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in net.parameters())).hexdigest(),
+}))
+"""
+
+
+def run_probe(tmp_path: Path, compute: dict) -> dict:
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump({"compute": compute}))
+    env = {k: v for k, v in os.environ.items() if k not in environment(Compute(1, "portable"))}
+    result = subprocess.run([sys.executable, "-c", STAGE_PROBE], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_threads_reach_torch_in_a_stage_process(tmp_path):
+    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable"})
+    assert seen["torch_threads"] == 1 and seen["interop_threads"] == 1
+    assert seen["env"] == {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+                           "OMP_WAIT_POLICY": "PASSIVE", "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
+
+
+def test_the_variables_are_set_before_torch_loads(tmp_path):
+    """torch reads these when it loads: its report shows them, and ATen runs the pinned kernels
+    although this CPU may offer AVX-512."""
+    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable"})
+    assert "OMP_NUM_THREADS : 1" in seen["parallel_info"] and "MKL_NUM_THREADS : 1" in seen["parallel_info"]
+    assert seen["capability"] == "AVX2"
+
+
+def test_native_kernels_leave_the_libraries_their_choice(tmp_path):
+    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "native"})
+    assert seen["env"]["MKL_CBWR"] is None and seen["env"]["ATEN_CPU_CAPABILITY"] is None
+    assert seen["env"]["OMP_WAIT_POLICY"] == "PASSIVE"
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_each_thread_count_reproduces_itself(tmp_path, threads):
+    compute = {"threads": threads, "cpu_kernels": "portable"}
+    first, second = run_probe(tmp_path, compute), run_probe(tmp_path, compute)
+    assert first["torch_threads"] == threads
+    assert first["weights"] == second["weights"]
+
+
+def test_every_stage_script_pins_before_anything_else():
+    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
+    for name, stage in stages.items():
+        script = ROOT / shlex.split(stage.get("do", stage)["cmd"])[1]
+        imports = [line for line in script.read_text().splitlines() if line.startswith(("import ", "from "))]
+        assert imports[0].startswith("import mitigate.stage_start"), f"{name}: {script.name} imports {imports[0]!r} first"
+        assert "compute" in stage.get("do", stage)["params"], f"{name}: params does not list compute"
+
+
+def test_auto_threads_are_the_cpus_this_process_may_use():
+    assert parse_compute({"threads": "auto", "cpu_kernels": "native"}) == Compute(available_cpus(), "native")
+    assert parse_compute({"threads": 3, "cpu_kernels": "portable"}) == Compute(3, "portable")
+
+
+@pytest.mark.parametrize("raw, key", [
+    ({"threads": 0, "cpu_kernels": "portable"}, "compute.threads"),
+    ({"threads": "two", "cpu_kernels": "portable"}, "compute.threads"),
+    ({"threads": True, "cpu_kernels": "portable"}, "compute.threads"),
+    ({"threads": 2, "cpu_kernels": "avx512"}, "compute.cpu_kernels"),
+    ({"threads": 2}, "compute"),
+    (None, "compute"),
+])
+def test_bad_compute_settings_name_the_key(raw, key):
+    with pytest.raises(ConfigError) as error:
+        parse_compute(raw)
+    assert error.value.key == key
+
+
+def test_environment_pins_kernels_only_when_portable():
+    portable, native = environment(Compute(2, "portable")), environment(Compute(2, "native"))
+    assert PORTABLE_ENVIRONMENT.items() <= portable.items()
+    assert not set(PORTABLE_ENVIRONMENT) & set(native)
+    assert portable["OMP_NUM_THREADS"] == native["MKL_NUM_THREADS"] == "2"
+
+
+def test_pinning_after_torch_loaded_is_refused():
+    import torch  # noqa: F401  (loaded by the tests already; explicit here)
+
+    with pytest.raises(RuntimeError, match="before torch"):
+        pin(Compute(1, "portable"))
