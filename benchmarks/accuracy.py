@@ -23,10 +23,11 @@ import numpy as np
 import torch
 
 from tables import fmt, publish, verdict
-from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_partners
+from mitigate.augment import AugmentSettings, make_swaps, swap_partners
 from mitigate.checkpoint import predict_logits
 from mitigate.config import Params
 from mitigate.data.dataset import Split, TensorSplit
+from mitigate.data.swaps import swap_split, with_swaps
 from mitigate.data.synthesize import NUM_BIAS, NUM_CLASSES, synthesize
 from mitigate.methods import METHODS, method_hparams
 from mitigate.methods.gce import GCEHparams
@@ -48,17 +49,17 @@ def augmented_training_set(params: Params, train: Split, valid: Split, seed: int
     train_t, valid_t = TensorSplit(train, device), TensorSplit(valid, device)
     biased_settings = params.section(BiasedSettings, "biased")
     biased = build_method("gce", GCEHparams(q=biased_settings.q), biased_settings, train_t, NUM_CLASSES,
-                          train_t.x.shape[1:], seed)
+                          train_t.image_shape, seed)
     fit(biased, train_t, valid_t, biased_settings, seed, progress=False)
     biased.eval()
     scores = conflict_score(predict_logits(biased.predict, train_t), train_t.y)
     conflicting = (scores > threshold_value(scores, params.split.threshold)).numpy()
     swapae, augment = params.section(SwapAESettings, "swapae"), params.section(AugmentSettings, "augment")
-    centers = patch_centers(augment.swapae, biased.model, tuple(train_t.x.shape[-2:]))
-    trainer = SwapAETrainer(train_t.x.shape[1:], swapae, centers, seed)
+    centers = patch_centers(augment.swapae, biased.model, train_t.image_shape[1:])
+    trainer = SwapAETrainer(train_t.image_shape, swapae, centers, seed)
     train_swapae(trainer, train_t, seed, progress=False)
     content, style = swap_partners(conflicting, augment.num_swaps, numpy_rng(seed, "augment/partners"))
-    return augmented_split(train, make_swaps(trainer.autoencoder, train_t.x, content, style), content, style)
+    return with_swaps(train, swap_split(train, make_swaps(trainer.autoencoder, train_t, content, style), content, style))
 
 
 def fingerprint(params_path: str) -> str:
@@ -81,7 +82,7 @@ def train_and_test(method: str, hparams, params: Params, ratio: float, seed: int
         splits["train"] = augmented_training_set(params, splits["train"], splits["valid"], seed)
     device = resolve_device(params.device)
     train, valid, test = (TensorSplit(splits[name], device) for name in ("train", "valid", "test"))
-    model = build_method(method, hparams, settings, train, NUM_CLASSES, train.x.shape[1:], seed)
+    model = build_method(method, hparams, settings, train, NUM_CLASSES, train.image_shape, seed)
     fit(model, train, valid, settings, seed, progress=False)
     correct = (predict_logits(model.predict, test).argmax(1) == test.y).numpy()
     result = bias_accuracies(correct, test.y.numpy(), test.bias.numpy(), NUM_CLASSES, NUM_BIAS)

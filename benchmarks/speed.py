@@ -86,7 +86,7 @@ def throughput(method: str, params: Params, epochs: int, seed: int = 0) -> tuple
     samples = epochs * len(train)
 
     def build():
-        return build_method(method, method_hparams(params, method), settings, train, NUM_CLASSES, train.x.shape[1:], seed)
+        return build_method(method, method_hparams(params, method), settings, train, NUM_CLASSES, train.image_shape, seed)
 
     model = build()
     started = time.perf_counter()

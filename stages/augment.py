@@ -1,13 +1,13 @@
 """Stage augment: swap bias-aligned training images (content) with bias-conflicting ones (style)
-as the split stage assigned them, and store the training split plus the swaps as a dataset."""
+as the split stage assigned them, and store the swaps (train@biaswap reads them after the
+training split: `augment.with_swaps`)."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
-import shutil
-
 import pandas as pd
 import torch
 
 from mitigate import paths
-from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_partners
+from mitigate.augment import AugmentSettings, make_swaps, swap_partners
+from mitigate.data.swaps import swap_split
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.colored_mnist import nearest_palette_color
@@ -32,16 +32,14 @@ def main() -> None:
         raise InputError(f"{paths.SPLIT_TABLE} does not match the training split; regenerate it with `dvc repro split`")
     autoencoder = load_autoencoder(paths.swapae_model(settings.swapae), device, f"train_swapae@{settings.swapae}")
     content, style = swap_partners(conflicting, settings.num_swaps, numpy_rng(seed, "augment/partners"))
-    swaps = make_swaps(autoencoder, TensorSplit(train, device).x, content, style)
-    augmented = augmented_split(train, swaps, content, style)
+    swaps = swap_split(train, make_swaps(autoencoder, TensorSplit(train, device), content, style), content, style)
     with atomic_path(paths.AUGMENTED) as tmp:
-        augmented.save(tmp / "train")
-        shutil.copy(f"{paths.DATASET}/info.json", tmp / "info.json")
-    intended = torch.tensor(augmented.table["bias"].to_numpy()[len(train):])
-    measured = nearest_palette_color(to_tensor_images(swaps))
+        swaps.save(tmp / paths.SWAPS_SPLIT)
+    intended = torch.tensor(swaps.table["bias"].to_numpy())
+    measured = nearest_palette_color(to_tensor_images(swaps.images))
     metrics = {
         "swaps": len(swaps), "content_images": int(len(set(content))), "style_images": int(len(set(style))),
-        "conflicting_by_design": round(float((~augmented.table["aligned"].to_numpy()[len(train):]).mean()), 6),
+        "conflicting_by_design": round(float((~swaps.table["aligned"].to_numpy()).mean()), 6),
         "bias_transfer": round((measured == intended).float().mean().item(), 6),
     }
     write_json(paths.AUGMENT_METRICS, metrics)

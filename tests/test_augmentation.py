@@ -95,7 +95,7 @@ def spy_fit(raw, augment: str, seed: int = 0) -> tuple[list[torch.Tensor], torch
 
     method.update = spy
     fit(method, train, tiny_tensor_split(16, seed=1), settings, seed, progress=False)
-    return seen, train.x
+    return seen, train.images()
 
 
 def test_fit_hands_the_method_augmented_batches_only_when_asked(raw):

@@ -21,7 +21,7 @@ def test_swap_keeps_labels_with_the_bias_features_they_came_from():
 
 def test_each_head_trains_only_its_own_encoder():
     dfa, train = build_dfa()
-    z_i, z_b = dfa.model.encode(train.x[:8])
+    z_i, z_b = dfa.model.encode(train.images(slice(8)))
     logits_i, logits_b = dfa.heads(z_i, z_b)
     grad_i = torch.autograd.grad(logits_i.sum(), [*dfa.model.intrinsic.parameters(), *dfa.model.bias.parameters()],
                                  allow_unused=True)

@@ -44,5 +44,5 @@ def test_features_of_a_disentangled_model_are_its_two_encoders():
     data = tiny_tensor_split(8)
     features = disentangled_features(model, data, batch_size=3)
     with torch.no_grad():
-        assert np.allclose(features["intrinsic"], model.intrinsic(data.x).numpy(), atol=1e-6)
-        assert np.allclose(features["bias"], model.bias(data.x).numpy(), atol=1e-6)
+        assert np.allclose(features["intrinsic"], model.intrinsic(data.images()).numpy(), atol=1e-6)
+        assert np.allclose(features["bias"], model.bias(data.images()).numpy(), atol=1e-6)

@@ -136,8 +136,8 @@ def test_lff_predicts_with_the_debiased_model_only():
     assert method.predictors() == [method.model]
     assert method.biased is not method.model
     with torch.no_grad():
-        assert torch.equal(method.predict(train.x[:4]), method.model(train.x[:4]))
-        assert not torch.equal(method.predict(train.x[:4]), method.biased(train.x[:4]))
+        assert torch.equal(method.predict(train.images(slice(4))), method.model(train.images(slice(4))))
+        assert not torch.equal(method.predict(train.images(slice(4))), method.biased(train.images(slice(4))))
 
 
 def test_lff_optimizer_trains_both_models():

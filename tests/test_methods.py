@@ -64,7 +64,7 @@ def test_method_updates_train_its_predictors(params, name, arch):
                 assert not torch.equal(p.detach(), old[pname]), f"{name}/{arch}: {pname} did not change"
     method.eval()
     with torch.no_grad():
-        logits = method.predict(train.x[:8])
+        logits = method.predict(train.images(slice(8)))
     assert logits.shape == (8, NUM_CLASSES)
     assert torch.isfinite(logits).all()
 

@@ -143,6 +143,6 @@ def test_gce_biased_model_trains_round_trips_and_gives_cams(raw, arch, tmp_path)
     assert torch.equal(predict_logits(loaded, valid), predict_logits(method.predict, valid))
     model, classes = loaded.members[0], valid.y[:4]
     with torch.no_grad():
-        cam = class_activation_maps(model, valid.x[:4], classes)
-        expected = model(valid.x[:4])[torch.arange(4), classes] - model.fc.bias[classes]
+        cam = class_activation_maps(model, valid.images(slice(4)), classes)
+        expected = model(valid.images(slice(4)))[torch.arange(4), classes] - model.fc.bias[classes]
     assert torch.allclose(cam.mean(dim=(1, 2)), expected, atol=1e-5)

@@ -64,7 +64,7 @@ def test_nal_warms_up_then_takes_its_transition_from_the_confusion_and_reports_i
     torch.testing.assert_close(nal.noise_layer.transition(), before)  # the layer is not trained in warm-up
     nal.on_epoch_end(0, train)
     assert nal.adapting
-    predicted = nal.model(train.x).argmax(1)
+    predicted = nal.model(train.images()).argmax(1)
     torch.testing.assert_close(nal.noise_layer.transition(), confusion(predicted, train.y, NUM_CLASSES), atol=1e-5, rtol=0)
     nal.update(train.batch(torch.arange(16)))
     learned = nal.report()["learned_transition"]
@@ -101,7 +101,7 @@ def test_memorization_fractions_of_the_noisy_samples_by_hand():
     predictions = torch.tensor([0, 1, 2, 8, 9, 0])  # true, noisy, noisy, other on the noisy ones
 
     def predict(x):
-        rows = [int((train.x == xi).flatten(1).all(1).nonzero()) for xi in x]
+        rows = [int((train.images() == xi).flatten(1).all(1).nonzero()) for xi in x]
         return F.one_hot(predictions[rows], NUM_CLASSES).float()
 
     assert memorization(predict, train) == {"memorization/true_label": 0.25, "memorization/noisy_label": 0.5,

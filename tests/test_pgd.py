@@ -16,7 +16,7 @@ def test_gradient_norm_matches_autograd_per_sample(arch):
     data = tiny_tensor_split(6)
     norms = last_layer_gradient_norms(model, data, batch_size=4)
     for i in range(len(data)):
-        loss = F.cross_entropy(model(data.x[i : i + 1]), data.y[i : i + 1])
+        loss = F.cross_entropy(model(data.images(slice(i, i + 1))), data.y[i : i + 1])
         grads = torch.autograd.grad(loss, [model.fc.weight, model.fc.bias])
         expected = torch.sqrt(sum(g.square().sum() for g in grads))
         assert norms[i].item() == pytest.approx(expected.item(), rel=1e-4)

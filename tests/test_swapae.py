@@ -3,9 +3,10 @@ import numpy as np
 import pytest
 import torch
 
-from mitigate.augment import augmented_split, make_swaps, swap_partners
+from mitigate.augment import make_swaps, swap_partners
+from mitigate.data.swaps import swap_split, with_swaps
 from mitigate.data.colored_mnist import PALETTE, colorize, nearest_palette_color
-from mitigate.data.dataset import TensorSplit, make_split
+from mitigate.data.dataset import TensorSplit, load_split, make_split
 from mitigate.errors import InputError
 from mitigate.models.swapae import PatchCooccurrenceDiscriminator, SwappingAutoencoder, load_autoencoder, save_autoencoder
 from mitigate.swap_quality import gray, swap_quality
@@ -46,13 +47,13 @@ def test_a_self_swap_reconstructs_after_short_training():
     data = digits(16)
     trainer = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=0)
     with torch.no_grad():
-        before = (trainer.autoencoder.swap(data.x, data.x) - data.x).abs().mean().item()
+        before = (trainer.autoencoder.swap(data.images(), data.images()) - data.images()).abs().mean().item()
     log = train_swapae(trainer, data, seed=0, progress=False)
     assert set(log) >= {"train/rec", "train/gan", "train/patch", "train/d_image", "train/d_patch", "train/r1",
                         "train/cycle"}
     assert all(np.isfinite(v) for v in log.values())
     with torch.no_grad():
-        after = (trainer.autoencoder.swap(data.x, data.x) - data.x).abs().mean().item()
+        after = (trainer.autoencoder.swap(data.images(), data.images()) - data.images()).abs().mean().item()
     # Under a fifth of the untrained error (measured 0.53 -> 0.054 with the pinned kernels; GAN training on
     # 16 images moves the last digits with every change of rounding, so no absolute bound)
     assert after < before / 5
@@ -61,7 +62,7 @@ def test_a_self_swap_reconstructs_after_short_training():
 def test_every_part_gets_a_gradient_in_one_step():
     trainer = SwapAETrainer((3, 28, 28), SETTINGS, uniform_cells((7, 7)), seed=0)
     before = {name: p.detach().clone() for name, p in trainer.named_parameters()}
-    trainer.update(digits(8).x)
+    trainer.update(digits(8).images())
     unchanged = [name for name, p in trainer.named_parameters() if torch.equal(p, before[name])]
     assert unchanged == []
 
@@ -83,7 +84,7 @@ def test_autoencoder_round_trip_and_corrupt_file(tmp_path):
 
 def test_color_measure_recovers_the_palette_color_of_real_colored_digits():
     data = digits(200)
-    assert torch.equal(nearest_palette_color(data.x), data.bias)
+    assert torch.equal(nearest_palette_color(data.images()), data.bias)
 
 
 def test_color_measure_on_colored_mnist_with_noise():
@@ -99,9 +100,9 @@ def test_color_measure_on_colored_mnist_with_noise():
 def test_gray_forgets_the_color():
     data = digits(20)
     recolored = torch.from_numpy(np.asarray(PALETTE[::-1].copy(), dtype=np.float32))
-    other = gray(data.x) * recolored[torch.arange(20) % 10][:, :, None, None]
-    assert torch.allclose(gray(other), gray(data.x), atol=1e-6)
-    assert gray(data.x).amax(dim=(1, 2, 3)).allclose(torch.ones(20))
+    other = gray(data.images()) * recolored[torch.arange(20) % 10][:, :, None, None]
+    assert torch.allclose(gray(other), gray(data.images()), atol=1e-6)
+    assert gray(data.images()).amax(dim=(1, 2, 3)).allclose(torch.ones(20))
 
 
 # --- the augmentation -----------------------------------------------------------------------
@@ -119,21 +120,34 @@ def test_swap_partners_need_both_kinds():
         swap_partners(np.zeros(5, dtype=bool), 3, np.random.default_rng(0))
 
 
-def test_augmented_split_labels_from_content_and_bias_from_style():
+def test_swaps_are_stored_alone_and_read_back_after_the_training_split(tmp_path):
     data = digits(10)
-    train = make_split((data.x.permute(0, 2, 3, 1) * 255).byte().numpy(), data.y.numpy(), data.bias.numpy(), np.arange(10))
+    train = make_split((data.images().permute(0, 2, 3, 1) * 255).byte().numpy(), data.y.numpy(), data.bias.numpy(), np.arange(10))
     content, style = np.array([0, 1, 2]), np.array([9, 9, 8])
     ae = SwappingAutoencoder((3, 28, 28), width=8, content_channels=8, style_dim=16).eval()
-    swaps = make_swaps(ae, data.x, content, style)
+    swaps = make_swaps(ae, data, content, style)
     assert swaps.shape == (3, 28, 28, 3) and swaps.dtype == np.uint8
-    out = augmented_split(train, swaps, content, style)
-    assert len(out) == 13 and out.images.shape[0] == 13
-    added = out.table.iloc[10:]
-    assert added["index"].tolist() == [10, 11, 12]
-    assert added["label"].tolist() == data.y[[0, 1, 2]].tolist()
-    assert added["bias"].tolist() == data.bias[[9, 9, 8]].tolist()
-    assert (added["aligned"] == (added["label"] == added["bias"])).all()
-    assert not out.table.iloc[:10]["swapped"].any() and added["swapped"].all()
+    stored = swap_split(train, swaps, content, style)
+    stored.save(tmp_path / "swaps")
+    on_disk = load_split(tmp_path, "swaps")
+    assert len(on_disk) == 3 and on_disk.images.shape[0] == 3  # no copy of the training images
+    assert on_disk.table["index"].tolist() == [10, 11, 12]
+    assert on_disk.table["label"].tolist() == data.y[[0, 1, 2]].tolist()
+    assert on_disk.table["bias"].tolist() == data.bias[[9, 9, 8]].tolist()
+    assert (on_disk.table["aligned"] == (on_disk.table["label"] == on_disk.table["bias"])).all()
+    out = with_swaps(train, on_disk)
+    assert len(out) == 13 and np.array_equal(out.images, np.concatenate([train.images, swaps]))
+    assert not out.table.iloc[:10]["swapped"].any() and out.table.iloc[10:]["swapped"].all()
+    assert (out.table.iloc[:10]["content_index"] == -1).all()
+
+
+def test_swaps_of_another_training_split_are_rejected():
+    data = digits(10)
+    train = make_split((data.images().permute(0, 2, 3, 1) * 255).byte().numpy(), data.y.numpy(), data.bias.numpy(), np.arange(10))
+    stored = swap_split(train, np.zeros((2, 28, 28, 3), np.uint8), np.array([0, 1]), np.array([2, 3]))
+    smaller = make_split(train.images[:5], data.y.numpy()[:5], data.bias.numpy()[:5], np.arange(5))
+    with pytest.raises(InputError, match="dvc repro augment"):
+        with_swaps(smaller, stored)
 
 
 class IdealSwapper(torch.nn.Module):

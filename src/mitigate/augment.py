@@ -4,11 +4,10 @@ image's bias attribute."""
 from dataclasses import dataclass
 
 import numpy as np
-import pandas as pd
 import torch
 
 from .config import Problems, choice, positive
-from .data.dataset import Split, to_uint8_images
+from .data.dataset import TensorSplit, to_uint8_images
 from .errors import InputError
 from .models.swapae import SAMPLINGS
 
@@ -36,28 +35,10 @@ def swap_partners(conflicting: np.ndarray, num_swaps: int, rng: np.random.Genera
 
 
 @torch.no_grad()
-def make_swaps(autoencoder, x: torch.Tensor, content: np.ndarray, style: np.ndarray, batch_size: int = 512) -> np.ndarray:
-    """uint8 N x H x W x C swapped images."""
+def make_swaps(autoencoder, data: TensorSplit, content: np.ndarray, style: np.ndarray, batch_size: int = 512) -> np.ndarray:
+    """uint8 N x H x W x C: image content[i] of `data` with the style of image style[i]."""
     out = []
     for start in range(0, len(content), batch_size):
-        c = torch.from_numpy(content[start : start + batch_size]).to(x.device)
-        s = torch.from_numpy(style[start : start + batch_size]).to(x.device)
-        swaps = autoencoder.swap(x[c], x[s])
-        out.append(to_uint8_images(swaps))
+        c, s = content[start : start + batch_size], style[start : start + batch_size]
+        out.append(to_uint8_images(autoencoder.swap(data.images(c), data.images(s))))
     return np.concatenate(out)
-
-
-def augmented_split(train: Split, swaps: np.ndarray, content: np.ndarray, style: np.ndarray) -> Split:
-    """The training split followed by the swaps; `swapped`, `content_index` and `style_index`
-    (positions in the training split, -1 for an original) say which is which."""
-    source = train.table
-    originals = source.assign(swapped=False, content_index=-1, style_index=-1)
-    labels, bias = source["label"].to_numpy()[content], source["bias"].to_numpy()[style]
-    true_labels = source["true_label"].to_numpy()[content]
-    added = pd.DataFrame({
-        "index": len(source) + np.arange(len(content)), "label": labels, "true_label": true_labels,
-        "noisy": labels != true_labels, "bias": bias, "aligned": true_labels == bias,
-        "source_index": source["source_index"].to_numpy()[content], "swapped": True,
-        "content_index": content, "style_index": style,
-    })
-    return Split(np.concatenate([train.images, swaps]), pd.concat([originals, added], ignore_index=True))

@@ -12,7 +12,7 @@ from .models import Classifier, build_model
 
 @torch.no_grad()
 def predict_logits(predict: Callable[[torch.Tensor], torch.Tensor], data: TensorSplit, batch_size: int = 1024) -> torch.Tensor:
-    return torch.cat([predict(data.x[i : i + batch_size]) for i in range(0, len(data), batch_size)])
+    return torch.cat([predict(images) for images in data.image_chunks(batch_size)])
 
 
 def save_predictor(path: Path, method, input_shape, num_classes: int) -> None:

@@ -27,7 +27,7 @@ class EmbedSettings:
 
 @torch.no_grad()
 def disentangled_features(model: DisentangledClassifier, data: TensorSplit, batch_size: int = 1024) -> dict[str, np.ndarray]:
-    parts = [model.encode(data.x[i : i + batch_size]) for i in range(0, len(data), batch_size)]
+    parts = [model.encode(images) for images in data.image_chunks(batch_size)]
     return {"intrinsic": torch.cat([p[0] for p in parts]).cpu().numpy(),
             "bias": torch.cat([p[1] for p in parts]).cpu().numpy()}
 

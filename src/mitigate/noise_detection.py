@@ -68,8 +68,8 @@ def out_of_sample_probabilities(train: TensorSplit, training: FoldTraining, num_
         held_out = torch.from_numpy(fold == k)
         fit_part, scored = train.subset(~held_out), train.subset(held_out)
         model = build_method(training.method, training.hparams, training.settings, fit_part, num_classes,
-                             train.x.shape[1:], seed)
-        fit(model, fit_part, scored, training.settings, seed, progress=False)
+                             train.image_shape, seed)
+        fit(model, fit_part, scored, training.settings, seed, desc=f"fold {k + 1} of {training.folds}")
         model.eval()
         probabilities[held_out.numpy()] = F.softmax(predict_logits(model.predict, scored), 1).cpu().numpy()
     return probabilities

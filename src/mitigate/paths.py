@@ -15,7 +15,8 @@ EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"
 SWAPAE_DIR = "data/swapae"
-AUGMENTED = "data/augmented"
+AUGMENTED = "data/augmented"  # the BiaSwap swaps only, in split SWAPS_SPLIT
+SWAPS_SPLIT = "swaps"
 AUGMENT_METRICS = "metrics/augment.json"
 
 
@@ -41,11 +42,6 @@ def swapae_metrics(sampling: str) -> str:
 
 def swapae_figure(sampling: str, name: str) -> str:
     return f"metrics/figures/swapae_{sampling}_{name}.png"
-
-
-def training_set(name: str) -> str:
-    """`dataset` (the biased training split) or `augmented` (it plus the BiaSwap swaps)."""
-    return {"dataset": DATASET, "augmented": AUGMENTED}[name]
 
 
 def embed_metrics(method: str) -> str:

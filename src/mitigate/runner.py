@@ -4,6 +4,7 @@ from pathlib import Path
 from . import paths
 from .curves import Curves
 from .data.dataset import TensorSplit, load_info, load_split
+from .data.swaps import load_training_split
 from .data.label_noise import compare_transitions, transition_matrix
 from .fileio import atomic_path, write_json
 from .runtime import resolve_device
@@ -13,14 +14,14 @@ from .training import build_method, fit
 
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
-                    model_path: str, curves_dir: str, training_set: str = paths.DATASET,
+                    model_path: str, curves_dir: str, training_set: str = "dataset",
                     report_path: str | None = None) -> dict[str, float]:
-    """Train on the `train` split of `training_set`, validate on the dataset's `valid` split.
+    """Train on `training_set` (see `load_training_split`), validate on the dataset's `valid` split.
     `report_path` receives the last epoch's log and the method's report; a learned transition
     matrix is put beside the realised one of the training labels."""
     device = resolve_device(device_name)
     info = load_info(paths.DATASET)
-    train = TensorSplit(load_split(training_set, "train"), device)
+    train = TensorSplit(load_training_split(training_set), device)
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
     model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
     curves = Curves()

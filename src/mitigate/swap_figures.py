@@ -30,11 +30,11 @@ def first_of_each_bias(data: TensorSplit, aligned: bool, count: int) -> torch.Te
 def swap_grid(path: str, autoencoder, data: TensorSplit) -> None:
     """Top row: style images (bias-conflicting where there are any); left column: content images
     (bias-aligned); cell (i, j): content i with the style of image j."""
-    content = data.x[first_of_each_bias(data, True, GRID)]
+    content = data.images(first_of_each_bias(data, True, GRID))
     style_index = first_of_each_bias(data, False, GRID)
     if len(style_index) < GRID:
         style_index = first_of_each_bias(data, True, GRID).roll(1)
-    style = data.x[style_index]
+    style = data.images(style_index)
     rows = [[None, *to_uint8(style)]]
     for image in content:
         swaps = autoencoder.swap(image.expand(len(style), -1, -1, -1), style)
@@ -53,7 +53,7 @@ def heat(distribution: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
 def patch_figure(path: str, trainer, data: TensorSplit) -> None:
     """Rows: one bias-aligned training image per bias attribute; the patch-center distribution;
     16 sampled centers marked in white."""
-    images = data.x[first_of_each_bias(data, True, GRID)]
+    images = data.images(first_of_each_bias(data, True, GRID))
     distribution = trainer.centers(images)
     generator = torch.Generator().manual_seed(0)
     centers = sample_centers(distribution, images.shape[-2:], 16, generator)

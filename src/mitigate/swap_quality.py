@@ -19,10 +19,10 @@ def train_digit_judge(train: TensorSplit, valid: TensorSplit, epochs: int, seed:
     """A small CNN trained on the gray training digits: it cannot see color, so it tells whether
     a swap kept its content's digit. Returns it and its accuracy on the gray valid digits."""
     settings = TrainSettings(arch="cnn", epochs=epochs, batch_size=256, lr=1e-3, weight_decay=0.0, augment="none")
-    gray_train, gray_valid = train.with_images(gray(train.x)), valid.with_images(gray(valid.x))
-    judge = build_method("vanilla", None, settings, gray_train, int(train.y.max()) + 1,
-                         tuple(gray_train.x.shape[1:]), seed)
-    log = fit(judge, gray_train, gray_valid, settings, seed, desc="digit judge", progress=False)
+    gray_train, gray_valid = (data.with_images(torch.cat([gray(x) for x in data.image_chunks(4096)]))
+                              for data in (train, valid))
+    judge = build_method("vanilla", None, settings, gray_train, int(train.y.max()) + 1, gray_train.image_shape, seed)
+    log = fit(judge, gray_train, gray_valid, settings, seed, desc="digit judge")
     return judge, log["valid/accuracy"]
 
 
@@ -41,16 +41,16 @@ def swap_quality(autoencoder, judge: Method, data: TensorSplit, rng: np.random.G
     hits_bias, hits_content = [], []
     for start in range(0, len(content), batch_size):
         c, s = content[start : start + batch_size], style[start : start + batch_size]
-        swaps = autoencoder.swap(data.x[c], data.x[s])
+        swaps = autoencoder.swap(data.images(c), data.images(s))
         hits_bias.append(nearest_palette_color(swaps) == data.bias[s])
         hits_content.append(judge.predict(gray(swaps)).argmax(1) == data.y[c])
-    reconstruction_error = sum((autoencoder(data.x[i : i + batch_size]) - data.x[i : i + batch_size]).abs().sum()
-                               for i in range(0, len(data), batch_size)) / data.x.numel()
+    reconstruction_error = sum((autoencoder(x) - x).abs().sum() for x in data.image_chunks(batch_size)) / data.pixels.numel()
     return {
         "pairs": len(content),
         "bias_transfer": round(torch.cat(hits_bias).float().mean().item(), 6),
         "content_kept": round(torch.cat(hits_content).float().mean().item(), 6),
         "reconstruction_l1": round(reconstruction_error.item(), 6),
         # the two yardsticks on real images: how often they are right when nothing is swapped
-        "color_measure_on_real": round((nearest_palette_color(data.x) == data.bias).float().mean().item(), 6),
+        "color_measure_on_real": round((torch.cat([nearest_palette_color(x) for x in data.image_chunks(batch_size)])
+                                        == data.bias).float().mean().item(), 6),
     }

@@ -16,7 +16,7 @@ from .train_settings import TrainSettings
 
 def build_method(name: str, hparams, settings: TrainSettings, train: TensorSplit, num_classes: int,
                  input_shape, seed: int) -> Method:
-    make = ModelFactory(settings.arch, input_shape, num_classes, seed, train.x.device)
+    make = ModelFactory(settings.arch, input_shape, num_classes, seed, train.device)
     return METHODS[name](make, train, num_classes, settings, hparams)
 
 

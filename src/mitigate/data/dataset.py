@@ -97,7 +97,18 @@ class Batch:
 
 def to_tensor_images(images: np.ndarray) -> torch.Tensor:
     """uint8 N x H x W x C -> float N x C x H x W in [0, 1]."""
-    return torch.from_numpy(images).permute(0, 3, 1, 2).float().div_(255)
+    return as_float_images(to_pixel_tensor(images))
+
+
+def to_pixel_tensor(images: np.ndarray) -> torch.Tensor:
+    """uint8 N x H x W x C -> uint8 N x C x H x W, a view: memory stays channels-last, which the
+    float batches made from it inherit."""
+    return torch.from_numpy(images).permute(0, 3, 1, 2)
+
+
+def as_float_images(pixels: torch.Tensor) -> torch.Tensor:
+    """Stored uint8 pixels as float in [0, 1]; float images (a transformed copy) as they are."""
+    return pixels.float().div_(255) if pixels.dtype == torch.uint8 else pixels
 
 
 def to_uint8_images(images: torch.Tensor) -> np.ndarray:
@@ -106,10 +117,11 @@ def to_uint8_images(images: torch.Tensor) -> np.ndarray:
 
 
 class TensorSplit:
-    """A split held in memory as tensors on the compute device (images as float in [0, 1])."""
+    """A split held in memory on the compute device. Images stay uint8 there (a quarter of the
+    memory of float) and become float in [0, 1] one batch at a time (`images`, `batches`)."""
 
     def __init__(self, split: Split, device: torch.device):
-        self.x = to_tensor_images(split.images).to(device)
+        self.pixels = to_pixel_tensor(split.images).to(device)
         self.y = torch.tensor(split.table["label"].to_numpy(), dtype=torch.long, device=device)
         self.true_y = torch.tensor(split.table["true_label"].to_numpy(), dtype=torch.long, device=device)
         self.bias = torch.tensor(split.table["bias"].to_numpy(), dtype=torch.long, device=device)
@@ -119,22 +131,40 @@ class TensorSplit:
     def __len__(self) -> int:
         return len(self.y)
 
-    def with_images(self, x: torch.Tensor) -> "TensorSplit":
-        """The same samples with other images (e.g. a transformed copy)."""
+    @property
+    def device(self) -> torch.device:
+        return self.pixels.device
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """C x H x W."""
+        return tuple(self.pixels.shape[1:])
+
+    def images(self, index: torch.Tensor | slice = slice(None)) -> torch.Tensor:
+        """The images at `index` (positions, a mask or a slice) as float in [0, 1]."""
+        return as_float_images(self.pixels[index])
+
+    def image_chunks(self, batch_size: int):
+        """All images in order, `batch_size` at a time, as float (for inference)."""
+        for start in range(0, len(self), batch_size):
+            yield self.images(slice(start, start + batch_size))
+
+    def with_images(self, images: torch.Tensor) -> "TensorSplit":
+        """The same samples with other images (e.g. a transformed copy, uint8 or float)."""
         other = copy.copy(self)
-        other.x = x
+        other.pixels = images
         return other
 
     def subset(self, keep: torch.Tensor) -> "TensorSplit":
         """The samples selected by a boolean mask or an index tensor, re-indexed from 0."""
         other = copy.copy(self)
-        for name in ("x", "y", "true_y", "bias", "aligned"):
-            setattr(other, name, getattr(self, name)[keep.to(self.x.device)])
-        other.index = torch.arange(len(other.y), device=self.x.device)
+        for name in ("pixels", "y", "true_y", "bias", "aligned"):
+            setattr(other, name, getattr(self, name)[keep.to(self.device)])
+        other.index = torch.arange(len(other.y), device=self.device)
         return other
 
     def batch(self, index: torch.Tensor) -> Batch:
-        return Batch(self.index[index], self.x[index], self.y[index], self.bias[index])
+        return Batch(self.index[index], self.images(index), self.y[index], self.bias[index])
 
     def batches(self, batch_size: int, generator: torch.Generator | None = None, weights: torch.Tensor | None = None):
         """One epoch of batches: every sample once in a fresh random order drawn from `generator`
@@ -145,6 +175,6 @@ class TensorSplit:
             order = torch.multinomial(weights.cpu().double(), n, replacement=True, generator=generator)
         else:
             order = torch.randperm(n, generator=generator) if generator is not None else torch.arange(n)
-        order = order.to(self.x.device)
+        order = order.to(self.device)
         for start in range(0, n, batch_size):
             yield self.batch(order[start : start + batch_size])

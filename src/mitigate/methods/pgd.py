@@ -30,7 +30,7 @@ def last_layer_gradient_norms(model: Classifier, data: TensorSplit, batch_size: 
     dCE/db = p - e_y, so the norm is ||p - e_y|| * sqrt(||h||^2 + 1)."""
     norms = []
     for start in range(0, len(data), batch_size):
-        x, y = data.x[start : start + batch_size], data.y[start : start + batch_size]
+        x, y = data.images(slice(start, start + batch_size)), data.y[start : start + batch_size]
         h = model.pool(model.forward_features(x))
         residual = F.softmax(model.fc(h), dim=1) - F.one_hot(y, model.fc.out_features)
         norms.append(residual.norm(dim=1) * (h.square().sum(dim=1) + 1).sqrt())

@@ -1,0 +1,81 @@
+"""Presets: every shipped preset is valid params once applied, and reaches DVC as `-S` overrides
+that `dvc exp run` applies exactly as `apply_preset` does."""
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from imports import ROOT
+from mitigate.compute import parse_compute
+from mitigate.config import Params
+from mitigate.errors import ConfigError, UserError
+from mitigate.methods import method_hparams, method_names
+from mitigate.presets import apply_preset, available, load_preset, set_param_arguments
+from mitigate.augment import AugmentSettings
+from mitigate.embedding import EmbedSettings
+from mitigate.swapping import SwapAESettings
+from mitigate.train_settings import BiasedSettings, TrainSettings
+
+PRESETS = ROOT / "presets"
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def every_section(raw: dict) -> None:
+    """Parse every section a stage parses, as the stages do (raises on the first bad value)."""
+    params = Params(raw)
+    parse_compute(params.get("compute"))
+    params.seed, params.device, params.data, params.split
+    for cls, key in ((BiasedSettings, "biased"), (TrainSettings, "train"), (SwapAESettings, "swapae"),
+                     (AugmentSettings, "augment"), (EmbedSettings, "embed")):
+        params.section(cls, key)
+    for method in method_names(params):
+        method_hparams(params, method)
+
+
+@pytest.mark.parametrize("name", available(PRESETS))
+def test_every_preset_gives_valid_params(name):
+    every_section(apply_preset(PARAMS, load_preset(name, PRESETS)))
+
+
+def test_presets_ship():
+    assert {"colored_fashion_mnist_cpu", "colored_fashion_mnist", "colored_mnist", "corrupted_cifar10", "bffhq"} <= set(available(PRESETS))
+
+
+def test_overrides_and_removals_as_dvc_arguments(tmp_path):
+    (tmp_path / "p.yaml").write_text("set:\n  train.epochs: 5\n  data.root: /a/b\n  swapae.samplings: [cam]\n"
+                                     "  methods.vanilla: dataset\nremove: [methods.gce]\n")
+    preset = load_preset("p", tmp_path)
+    assert set_param_arguments(preset) == ["-S", "train.epochs=5", "-S", "data.root=/a/b", "-S", 'swapae.samplings=["cam"]',
+                                           "-S", "methods.vanilla=dataset", "-S", "~methods.gce"]
+    merged = apply_preset(PARAMS, preset)
+    assert merged["train"]["epochs"] == 5 and merged["swapae"]["samplings"] == ["cam"] and "gce" not in merged["methods"]
+    assert PARAMS["train"]["epochs"] != 5 and "gce" in PARAMS["methods"]  # the original is untouched
+
+
+def test_unknown_key_and_spaces_are_one_line_errors(tmp_path):
+    (tmp_path / "typo.yaml").write_text("set:\n  train.epoch: 5\n")
+    with pytest.raises(ConfigError, match="train.epoch: not in params.yaml"):
+        apply_preset(PARAMS, load_preset("typo", tmp_path))
+    (tmp_path / "space.yaml").write_text("set:\n  data.root: /my data\n")
+    with pytest.raises(ConfigError, match="holds a space"):
+        set_param_arguments(load_preset("space", tmp_path))
+    with pytest.raises(UserError, match="available: space, typo"):
+        load_preset("nope", tmp_path)
+
+
+def test_dvc_exp_run_applies_the_arguments_as_apply_preset_does(tmp_path):
+    params = {"train": {"epochs": 3, "lr": 0.001}, "methods": {"vanilla": "dataset", "gce": "dataset"}, "swapae": {"samplings": ["cam", "uniform"]}}
+    (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    (tmp_path / "dvc.yaml").write_text("stages:\n  echo:\n    cmd: python -c \"print(1)\" > out.txt\n    params: [train, methods, swapae]\n"
+                                       "    outs:\n      - out.txt\n")
+    (tmp_path / "p.yaml").write_text("set:\n  train.epochs: 5\n  train.lr: 0.01\n  swapae.samplings: [cam]\nremove: [methods.gce]\n")
+    preset = load_preset("p", tmp_path)
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
+               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    for command in (["git", "init", "-q"], ["dvc", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "init"],
+                    ["dvc", "exp", "run", *set_param_arguments(preset)]):
+        subprocess.run(command, cwd=tmp_path, env=env, check=True, capture_output=True)
+    assert yaml.safe_load((tmp_path / "params.yaml").read_text()) == apply_preset(params, preset)
