@@ -1,13 +1,29 @@
-"""Tiny raw datasets written in the real on-disk formats: CIFAR-10's pickled batches, image
-folders in the bFFHQ layout, and a CSV manifest."""
+"""Tiny raw datasets written in the real on-disk formats: MNIST's IDX files, CIFAR-10's pickled
+batches, image folders in the bFFHQ layout, and a CSV manifest."""
 import csv
+import gzip
 import pickle
+import struct
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from mitigate.data.sources import ImagePools
+
+def write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray, gz: bool = False) -> None:
+    """`<prefix>-images-idx3-ubyte` and `<prefix>-labels-idx1-ubyte` (with .gz when `gz`):
+    big-endian magic 0x803 / 0x801 and sizes, then the uint8 data (LeCun's MNIST page)."""
+    n, rows, cols = images.shape
+    files = {f"{prefix}-images-idx3-ubyte": struct.pack(">IIII", 0x803, n, rows, cols) + images.astype(np.uint8).tobytes(),
+             f"{prefix}-labels-idx1-ubyte": struct.pack(">II", 0x801, len(labels)) + labels.astype(np.uint8).tobytes()}
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in files.items():
+        if gz:
+            (folder / f"{name}.gz").write_bytes(gzip.compress(data))
+        else:
+            (folder / name).write_bytes(data)
+
 
 CIFAR10_CLASSES = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 

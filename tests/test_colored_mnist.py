@@ -1,10 +1,10 @@
 """Colored MNIST synthesis: exact color counts, the colorization, the splits, the sources."""
-import struct
 from collections import Counter
 
 import numpy as np
 import pytest
 
+from fixtures import write_idx
 from mitigate.config import DataSettings
 from mitigate.data import sampling, synthesize as synth
 from mitigate.data.colored_mnist import COLOR_STD, PALETTE, colorize
@@ -302,12 +302,6 @@ def test_split_counts(synthesized):
 
 
 # --- torchvision source ---------------------------------------------------------------------
-
-def write_idx(raw, prefix: str, images: np.ndarray, labels: np.ndarray) -> None:
-    n = len(labels)
-    (raw / f"{prefix}-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 2051, n, 28, 28) + images.tobytes())
-    (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(struct.pack(">II", 2049, n) + labels.astype(np.uint8).tobytes())
-
 
 @pytest.fixture
 def mnist_root(tmp_path):

@@ -16,7 +16,8 @@ import yaml
 from fixtures import write_cifar10_batches
 from imports import ROOT
 
-PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
+                 "data/raw/README.md"]
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
         ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64, ("method", "pgd", "biased_epochs"): 2,
         ("embed", "samples"): 100, ("noise_split", "epochs"): 2}

