@@ -34,6 +34,7 @@ print(json.dumps({
     "torch_threads": torch.get_num_threads(),
     "interop_threads": torch.get_num_interop_threads(),
     "capability": torch.backends.cpu.get_cpu_capability(),
+    "cuda_autocast": [torch.is_autocast_enabled("cuda"), str(torch.get_autocast_dtype("cuda")), torch.is_autocast_cache_enabled()],
     "parallel_info": torch.__config__.parallel_info(),
     "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
                                            "OMP_WAIT_POLICY", "MKL_CBWR", "ATEN_CPU_CAPABILITY")},
@@ -51,7 +52,7 @@ def run_probe(tmp_path: Path, compute: dict) -> dict:
 
 
 def test_threads_reach_torch_in_a_stage_process(tmp_path):
-    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable"})
+    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
     assert seen["torch_threads"] == 1 and seen["interop_threads"] == 1
     assert seen["env"] == {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                            "OMP_WAIT_POLICY": "PASSIVE", "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
@@ -60,20 +61,28 @@ def test_threads_reach_torch_in_a_stage_process(tmp_path):
 def test_the_variables_are_set_before_torch_loads(tmp_path):
     """torch reads these when it loads: its report shows them, and ATen runs the pinned kernels
     although this CPU may offer AVX-512."""
-    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable"})
+    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
     assert "OMP_NUM_THREADS : 1" in seen["parallel_info"] and "MKL_NUM_THREADS : 1" in seen["parallel_info"]
     assert seen["capability"] == "AVX2"
 
 
 def test_native_kernels_leave_the_libraries_their_choice(tmp_path):
-    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "native"})
+    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "native", "precision": "fp32"})
     assert seen["env"]["MKL_CBWR"] is None and seen["env"]["ATEN_CPU_CAPABILITY"] is None
     assert seen["env"]["OMP_WAIT_POLICY"] == "PASSIVE"
 
 
+def test_bf16_autocasts_cuda_operations_and_leaves_cpu_bytes_alone(tmp_path):
+    fp32 = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
+    bf16 = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "bf16"})
+    assert fp32["cuda_autocast"][0] is False
+    assert bf16["cuda_autocast"] == [True, "torch.bfloat16", False]  # no cast cache: weights change in place
+    assert bf16["weights"] == fp32["weights"]
+
+
 @pytest.mark.parametrize("threads", [1, 2])
 def test_each_thread_count_reproduces_itself(tmp_path, threads):
-    compute = {"threads": threads, "cpu_kernels": "portable"}
+    compute = {"threads": threads, "cpu_kernels": "portable", "precision": "fp32"}
     first, second = run_probe(tmp_path, compute), run_probe(tmp_path, compute)
     assert first["torch_threads"] == threads
     assert first["weights"] == second["weights"]
@@ -89,15 +98,16 @@ def test_every_stage_script_pins_before_anything_else():
 
 
 def test_auto_threads_are_the_cpus_this_process_may_use():
-    assert parse_compute({"threads": "auto", "cpu_kernels": "native"}) == Compute(available_cpus(), "native")
-    assert parse_compute({"threads": 3, "cpu_kernels": "portable"}) == Compute(3, "portable")
+    assert parse_compute({"threads": "auto", "cpu_kernels": "native", "precision": "fp32"}) == Compute(available_cpus(), "native")
+    assert parse_compute({"threads": 3, "cpu_kernels": "portable", "precision": "fp32"}) == Compute(3, "portable")
 
 
 @pytest.mark.parametrize("raw, key", [
-    ({"threads": 0, "cpu_kernels": "portable"}, "compute.threads"),
-    ({"threads": "two", "cpu_kernels": "portable"}, "compute.threads"),
-    ({"threads": True, "cpu_kernels": "portable"}, "compute.threads"),
-    ({"threads": 2, "cpu_kernels": "avx512"}, "compute.cpu_kernels"),
+    ({"threads": 0, "cpu_kernels": "portable", "precision": "fp32"}, "compute.threads"),
+    ({"threads": "two", "cpu_kernels": "portable", "precision": "fp32"}, "compute.threads"),
+    ({"threads": True, "cpu_kernels": "portable", "precision": "fp32"}, "compute.threads"),
+    ({"threads": 2, "cpu_kernels": "avx512", "precision": "fp32"}, "compute.cpu_kernels"),
+    ({"threads": 2, "cpu_kernels": "portable", "precision": "fp16"}, "compute.precision"),
     ({"threads": 2}, "compute"),
     (None, "compute"),
 ])

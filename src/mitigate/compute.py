@@ -41,12 +41,19 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"
 # stages 4-9x slower (benchmarks/results/compute.md). Waiting changes speed, never the bytes, so
 # a value the caller exported wins (OMP_WAIT_POLICY=ACTIVE is faster on an idle machine).
 WAITING = {"OMP_WAIT_POLICY": "PASSIVE"}
+# cuBLAS is deterministic only with a fixed workspace (torch.use_deterministic_algorithms's docs);
+# read when CUDA starts, ignored on the CPU.
+CUDA_DETERMINISM = {"CUBLAS_WORKSPACE_CONFIG": ":4096:8"}
+
+
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass(frozen=True)
 class Compute:
     threads: int  # resolved: a count, never "auto"
     cpu_kernels: str  # portable | native
+    precision: str = "fp32"  # fp32 | bf16: autocast of CUDA operations to bfloat16
 
 
 def available_cpus() -> int:
@@ -56,9 +63,9 @@ def available_cpus() -> int:
 
 def parse_compute(raw) -> Compute:
     """The `compute` section of params.yaml: `threads` (a count >= 1, or auto = the CPUs this
-    process may use) and `cpu_kernels` (portable | native)."""
-    if not isinstance(raw, dict) or set(raw) != {"threads", "cpu_kernels"}:
-        raise ConfigError("compute", "must be a mapping with exactly the keys threads and cpu_kernels")
+    process may use), `cpu_kernels` (portable | native) and `precision` (fp32 | bf16)."""
+    if not isinstance(raw, dict) or set(raw) != {"threads", "cpu_kernels", "precision"}:
+        raise ConfigError("compute", "must be a mapping with exactly the keys threads, cpu_kernels and precision")
     threads = raw["threads"]
     if threads == "auto":
         threads = available_cpus()
@@ -66,12 +73,14 @@ def parse_compute(raw) -> Compute:
         raise ConfigError("compute.threads", f"must be auto or an integer >= 1, got {threads!r}")
     if raw["cpu_kernels"] not in KERNELS:
         raise ConfigError("compute.cpu_kernels", f"unknown value {raw['cpu_kernels']!r}; valid: {', '.join(KERNELS)}")
-    return Compute(threads, raw["cpu_kernels"])
+    if raw["precision"] not in PRECISIONS:
+        raise ConfigError("compute.precision", f"unknown value {raw['precision']!r}; valid: {', '.join(PRECISIONS)}")
+    return Compute(threads, raw["cpu_kernels"], raw["precision"])
 
 
 def environment(compute: Compute) -> dict[str, str]:
     """The variables `pin` sets for `compute`."""
-    variables = {name: str(compute.threads) for name in THREAD_VARIABLES} | WAITING
+    variables = {name: str(compute.threads) for name in THREAD_VARIABLES} | WAITING | CUDA_DETERMINISM
     if compute.cpu_kernels == "portable":
         variables |= PORTABLE_ENVIRONMENT
     return variables
@@ -104,6 +113,13 @@ def apply_to_torch(compute: Compute) -> None:
     torch.backends.cudnn.benchmark = False
     if compute.cpu_kernels == "portable" and torch.backends.cpu.get_cpu_capability() != "AVX2":
         raise RuntimeError("torch was loaded before mitigate.compute.pin: its CPU kernels are not pinned")
+    if compute.precision == "bf16":
+        # every CUDA operation autocast for the whole process (weights and optimizer stay fp32; CPU
+        # operations are untouched). The cast cache is off: it is cleared only on leaving an
+        # autocast block, and without one it would keep casts of weights that optimizer steps change
+        torch.set_autocast_dtype("cuda", torch.bfloat16)
+        torch.set_autocast_enabled("cuda", True)
+        torch.set_autocast_cache_enabled(False)
 
 
 def start(compute: Compute) -> None:
