@@ -22,7 +22,7 @@ def main() -> None:
         raise UserError(f"params.yaml: methods: has no entry {method!r}; add `{method}: dataset`")
     settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
     train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}",
-                    sets[method], paths.train_metrics(method))
+                    sets[method], paths.train_metrics(method), stage=f"train@{method}")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from mitigate.curves import Curves
 from mitigate.data.dataset import TensorSplit, load_info, load_split
 from mitigate.errors import UserError
 from mitigate.fileio import atomic_path, write_json
+from mitigate.resume import stage_checkpoint
 from mitigate.runtime import numpy_rng, resolve_device
 from mitigate.checkpoint import load_predictor
 from mitigate.swap_figures import patch_figure, swap_grid
@@ -33,7 +34,8 @@ def main() -> None:
     centers = patch_centers(sampling, biased, tuple(info["input_shape"][1:]))
     trainer = SwapAETrainer(info["input_shape"], settings, centers, seed).to(device)
     curves = Curves()
-    train_swapae(trainer, train, seed, curves, desc=f"swapae@{sampling}")
+    checkpoint = stage_checkpoint(f"train_swapae@{sampling}", [paths.DATASET, paths.BIASED_MODEL], device)
+    train_swapae(trainer, train, seed, curves, desc=f"swapae@{sampling}", checkpoint=checkpoint)
     judge, judge_accuracy = train_digit_judge(train, valid, settings.judge_epochs, seed)
     quality = swap_quality(trainer.autoencoder, judge, valid, numpy_rng(seed, "swapae/quality_pairs"))
     quality["digit_judge_on_real"] = round(judge_accuracy, 6)
@@ -44,6 +46,7 @@ def main() -> None:
     write_json(paths.swapae_metrics(sampling), quality)
     swap_grid(paths.swapae_figure(sampling, "swaps"), trainer.autoencoder, valid)
     patch_figure(paths.swapae_figure(sampling, "patches"), trainer, train)
+    checkpoint.remove()
     print(quality)
 
 

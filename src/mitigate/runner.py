@@ -7,6 +7,7 @@ from .data.dataset import TensorSplit, load_info, load_split
 from .data.swaps import load_training_split
 from .data.label_noise import compare_transitions, transition_matrix
 from .fileio import atomic_path, write_json
+from .resume import stage_checkpoint
 from .runtime import resolve_device
 from .checkpoint import save_predictor
 from .train_settings import TrainSettings
@@ -15,17 +16,19 @@ from .training import build_method, fit
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
                     model_path: str, curves_dir: str, training_set: str = "dataset",
-                    report_path: str | None = None) -> dict[str, float]:
+                    report_path: str | None = None, *, stage: str) -> dict[str, float]:
     """Train on `training_set` (see `load_training_split`), validate on the dataset's `valid` split.
     `report_path` receives the last epoch's log and the method's report; a learned transition
-    matrix is put beside the realised one of the training labels."""
+    matrix is put beside the realised one of the training labels. A kill of `stage` resumes from
+    its checkpoint (see `mitigate.resume`), deleted once the outputs are written."""
     device = resolve_device(device_name)
     info = load_info(paths.DATASET)
     train = TensorSplit(load_training_split(training_set), device)
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
     model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
     curves = Curves()
-    log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name)
+    resume = stage_checkpoint(stage, [paths.DATASET, training_set], device)
+    log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name, checkpoint=resume)
     with atomic_path(model_path) as checkpoint:
         save_predictor(checkpoint, model, info["input_shape"], info["num_classes"])
     curves.save(curves_dir)
@@ -35,4 +38,5 @@ def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, de
             true = transition_matrix(train.true_y.cpu().numpy(), train.y.cpu().numpy(), info["num_classes"])
             report["learned_transition"] = compare_transitions(report["learned_transition"].numpy(), true)
         write_json(report_path, {"last_epoch": {k: round(v, 6) for k, v in log.items()}, **report})
+    resume.remove()
     return log

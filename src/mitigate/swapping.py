@@ -13,6 +13,7 @@ from .curves import Curves
 from .data.dataset import TensorSplit
 from .models import Classifier
 from .models.swapae import SAMPLINGS, ImageDiscriminator, PatchCooccurrenceDiscriminator, SwappingAutoencoder
+from .resume import Checkpoint
 from .runtime import derive_seed, torch_generator
 
 @dataclass(frozen=True)
@@ -149,13 +150,17 @@ class SwapAETrainer(torch.nn.Module):
 
 
 def train_swapae(trainer: SwapAETrainer, train: TensorSplit, seed: int, curves: Curves | None = None,
-                 desc: str = "swapae", progress: bool = True) -> dict[str, float]:
+                 desc: str = "swapae", progress: bool = True, checkpoint: Checkpoint | None = None) -> dict[str, float]:
     """`settings.epochs` epochs over the training images in a seeded order; per epoch the mean of
-    each loss term, on the progress bar and in `curves`."""
+    each loss term, on the progress bar and in `curves`. With a `checkpoint`, the loop goes on from
+    its saved state and saves at epoch ends (see `mitigate.resume`)."""
     s = trainer.settings
     order = torch_generator(seed, "swapae/batch_order")
-    bar = tqdm(range(s.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0, disable=not progress)
-    log: dict[str, float] = {}
+    state = {"trainer": trainer, "order": order, "curves": curves, "log": {}}
+    start = checkpoint.restore(state, s.epochs) if checkpoint is not None else 0
+    bar = tqdm(range(start, s.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
+               initial=start, total=s.epochs, disable=not progress)
+    log: dict[str, float] = state["log"]
     trainer.train()
     for epoch in bar:
         sums: dict[str, torch.Tensor] = {}
@@ -168,5 +173,8 @@ def train_swapae(trainer: SwapAETrainer, train: TensorSplit, seed: int, curves: 
         bar.set_postfix(rec=f"{log['train/rec']:.4f}", patch=f"{log['train/patch']:.3f}", refresh=False)
         if curves is not None:
             curves.log(epoch, log)
+        if checkpoint is not None:
+            state["log"] = log
+            checkpoint.save_if_due(state, epoch + 1)
     trainer.eval()
     return log

@@ -10,6 +10,7 @@ from .curves import Curves
 from .data.dataset import TensorSplit
 from .methods import METHODS, Method
 from .methods.base import ModelFactory
+from .resume import Checkpoint
 from .runtime import torch_generator
 from .train_settings import TrainSettings
 
@@ -36,17 +37,22 @@ def memorization(predict, train: TensorSplit) -> dict[str, float]:
 
 
 def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainSettings, seed: int,
-        curves: Curves | None = None, desc: str = "train", progress: bool = True) -> dict[str, float]:
+        curves: Curves | None = None, desc: str = "train", progress: bool = True,
+        checkpoint: Checkpoint | None = None) -> dict[str, float]:
     """Train for the method's number of epochs on batches in a seeded random order (or drawn by
     the method's sampling weights). Per epoch: the mean of each named loss and the validation
     accuracy (and, when some training labels are noisy, the memorization fractions), shown on the
     progress bar and logged to `curves`. Returns the last epoch's log. No model selection: the
-    last epoch is kept. With `settings.augment`, the method sees only augmented training batches."""
+    last epoch is kept. With `settings.augment`, the method sees only augmented training batches.
+    With a `checkpoint`, the loop goes on from its saved state and saves at epoch ends (see
+    `mitigate.resume`)."""
     has_noise = bool((train.y != train.true_y).any())
     order, augmentation = torch_generator(seed, "batch_order"), torch_generator(seed, "augment")
-    bar = tqdm(range(method.num_epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
-               disable=not progress)
-    log: dict[str, float] = {}
+    state = {"method": method, "order": order, "augmentation": augmentation, "curves": curves, "log": {}}
+    start = checkpoint.restore(state, method.num_epochs) if checkpoint is not None else 0
+    bar = tqdm(range(start, method.num_epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
+               initial=start, total=method.num_epochs, disable=not progress)
+    log: dict[str, float] = state["log"]
     for epoch in bar:
         method.train()
         sums: dict[str, torch.Tensor] = {}
@@ -63,4 +69,7 @@ def fit(method: Method, train: TensorSplit, valid: TensorSplit, settings: TrainS
         bar.set_postfix(loss=f"{log['train/loss']:.4f}", valid_acc=f"{log['valid/accuracy']:.3f}", refresh=False)
         if curves is not None:
             curves.log(epoch, log)
+        if checkpoint is not None:
+            state["log"] = log
+            checkpoint.save_if_due(state, epoch + 1)
     return log
