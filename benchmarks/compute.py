@@ -117,12 +117,12 @@ def measure(tmp: Path, label: str, code_rev: str | None, changes: dict) -> dict[
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--before", help="commit whose stage scripts run with torch's defaults")
+    parser.add_argument("--before", help="commit whose stage scripts run with torch's defaults (one that reads swapae.steps)")
     parser.add_argument("--train-epochs", type=int, default=20, help="train.epochs (params.yaml: 100)")
-    parser.add_argument("--swapae-epochs", type=int, default=1, help="swapae.epochs (params.yaml: 20)")
+    parser.add_argument("--swapae-steps", type=int, default=57, help="swapae.steps (params.yaml: 1140; 57 = one pass)")
     parser.add_argument("--out", default="benchmarks/results/compute.md")
     args = parser.parse_args()
-    epochs = {("train", "epochs"): args.train_epochs, ("swapae", "epochs"): args.swapae_epochs, ("swapae", "judge_epochs"): 1}
+    epochs = {("train", "epochs"): args.train_epochs, ("swapae", "steps"): args.swapae_steps, ("swapae", "judge_epochs"): 1}
     missing = [name for name in INPUTS if not (ROOT / name).exists()]
     if missing:
         sys.exit(f"error: {', '.join(missing)} missing; run `dvc repro` first")
@@ -134,7 +134,7 @@ def main() -> None:
         for index, (label, threads, code_rev, changes) in enumerate(configurations):
             seconds = measure(Path(tmp) / str(index), label.split(",")[-1].strip(), code_rev, epochs | changes)
             rows += [(stage, label, threads, idle, busy) for stage, (idle, busy) in seconds.items()]
-    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} CPUs); train.epochs {args.train_epochs}, swapae.epochs {args.swapae_epochs}, "
+    lines = [f"CPU: {cpu_model()} ({os.cpu_count()} CPUs); train.epochs {args.train_epochs}, swapae.steps {args.swapae_steps}, "
              f"swapae.judge_epochs 1; seconds of the whole stage process", "",
              "| stage | code | threads | idle (s) | beside a busy neighbour (s) | busy / idle |", "|---|---|---|---|---|---|"]
     lines += [f"| {stage} | {label} | {threads} | {idle:.1f} | {busy:.1f} | {busy / idle:.1f}x |"

@@ -9,6 +9,7 @@
 
     python benchmarks/speed.py              # both
     python benchmarks/speed.py --skip-repro # throughput only
+    python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 1  # at full size
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
@@ -23,12 +24,15 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
+import yaml
 
+from compute import cpu_model
 from tables import publish
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit
 from mitigate.data.synthesize import NUM_CLASSES, synthesize
 from mitigate.methods import method_hparams
+from mitigate.presets import apply_preset, load_preset
 from mitigate.runtime import torch_generator
 from mitigate.train_settings import TrainSettings
 from mitigate.training import build_method, fit
@@ -104,10 +108,14 @@ def main() -> None:
     parser.add_argument("--methods", nargs="+", default=["vanilla", "lff"])
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--skip-repro", action="store_true")
-    parser.add_argument("--out", default="benchmarks/results/speed.md")
+    parser.add_argument("--preset", help="the throughput on a preset's data and settings (presets/NAME.yaml)")
+    parser.add_argument("--out", help="default: benchmarks/results/speed.md, or speed_PRESET.md")
     args = parser.parse_args()
-    params = Params.load(ROOT / "params.yaml")
-    lines = [f"CPU threads: {torch.get_num_threads()}, torch {torch.__version__}", ""]
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    params = Params(apply_preset(raw, load_preset(args.preset, ROOT / "presets")) if args.preset else raw)
+    out = args.out or f"benchmarks/results/speed{'_' + args.preset if args.preset else ''}.md"
+    lines = [f"CPU: {cpu_model()}, threads: {torch.get_num_threads()}, torch {torch.__version__}"
+             + (f", preset {args.preset}" if args.preset else ""), ""]
     if not args.skip_repro:
         seconds, stages = time_repro()
         lines += [f"Default `dvc repro` from scratch: {seconds:.0f} s ({seconds / 60:.1f} min)", "",
@@ -117,7 +125,7 @@ def main() -> None:
         method_rate, bare_rate = throughput(method, params, args.epochs)
         lines.append(f"| {method} | {method_rate:.0f} | {bare_rate:.0f} | {method_rate / bare_rate:.2f} |")
     report = "\n".join(lines) + "\n"
-    publish(report, args.out)
+    publish(report, out)
 
 
 if __name__ == "__main__":

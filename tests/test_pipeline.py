@@ -18,7 +18,7 @@ from imports import ROOT
 
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
                  "data/raw/README.md"]
-TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
+TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "steps"): 10,
         ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64, ("method", "pgd", "biased_epochs"): 2,
         ("embed", "samples"): 100, ("noise_split", "epochs"): 2}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}

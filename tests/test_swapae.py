@@ -1,18 +1,21 @@
 """The swapping autoencoder, its training step, the swap measures and the augmentation."""
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
 
 from mitigate.augment import make_swaps, swap_partners
+from mitigate.curves import Curves
 from mitigate.data.swaps import swap_split, with_swaps
 from mitigate.data.colored_mnist import PALETTE, colorize, nearest_palette_color
 from mitigate.data.dataset import TensorSplit, load_split, make_split
 from mitigate.errors import InputError
 from mitigate.models.swapae import PatchCooccurrenceDiscriminator, SwappingAutoencoder, load_autoencoder, save_autoencoder
 from mitigate.swap_quality import gray, swap_quality
-from mitigate.swapping import SwapAESettings, SwapAETrainer, train_swapae, uniform_cells
+from mitigate.swapping import SwapAESettings, SwapAETrainer, steps_per_epoch, train_swapae, uniform_cells
 
-SETTINGS = SwapAESettings(samplings=["uniform"], epochs=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
+SETTINGS = SwapAESettings(samplings=["uniform"], steps=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
                           style_dim=16, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0,
                           gan_weight=0.1, patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=1,
                           judge_epochs=1)
@@ -57,6 +60,15 @@ def test_a_self_swap_reconstructs_after_short_training():
     # Under a fifth of the untrained error (measured 0.53 -> 0.054 with the pinned kernels; GAN training on
     # 16 images moves the last digits with every change of rounding, so no absolute bound)
     assert after < before / 5
+
+
+def test_training_takes_exactly_the_asked_steps_over_seeded_passes():
+    data = digits(33)  # batches of 16, 16 and 1 (no swap partner: skipped), so 2 steps per pass
+    trainer = SwapAETrainer((3, 28, 28), dataclasses.replace(SETTINGS, steps=7), uniform_cells((7, 7)), seed=0)
+    curves = Curves()
+    train_swapae(trainer, data, seed=0, curves=curves, progress=False)
+    assert (steps_per_epoch(33, 16), steps_per_epoch(34, 16), steps_per_epoch(1, 16)) == (2, 3, 0)
+    assert trainer.steps == 7 and len(curves.rows["train/rec"]) == 4  # 3 full passes and one of a single step
 
 
 def test_every_part_gets_a_gradient_in_one_step():

@@ -15,8 +15,8 @@ EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"
 SWAPAE_DIR = "data/swapae"
-AUGMENTED = "data/augmented"  # the BiaSwap swaps only, in split SWAPS_SPLIT
-SWAPS_SPLIT = "swaps"
+AUGMENTED = "data/augmented"  # BiaSwap's swaps alone, as split SWAPS_SPLIT: the images added to the training split
+SWAPS_SPLIT = "train"  # so that a train@ stage reads data/<training set>/train (dvc.yaml)
 AUGMENT_METRICS = "metrics/augment.json"
 
 

@@ -27,7 +27,7 @@ def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, de
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
     model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
     curves = Curves()
-    resume = stage_checkpoint(stage, [paths.DATASET, training_set], device)
+    resume = stage_checkpoint(stage, [paths.DATASET, *([paths.AUGMENTED] if training_set == "augmented" else [])], device)
     log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name, checkpoint=resume)
     with atomic_path(model_path) as checkpoint:
         save_predictor(checkpoint, model, info["input_shape"], info["num_classes"])

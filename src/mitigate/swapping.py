@@ -10,6 +10,7 @@ from tqdm import tqdm
 from .cam import class_activation_maps, crop_patches, patch_center_distribution, sample_centers, uniform_distribution
 from .config import Problems, choice, positive
 from .curves import Curves
+from .errors import InputError
 from .data.dataset import TensorSplit
 from .models import Classifier
 from .models.swapae import SAMPLINGS, ImageDiscriminator, PatchCooccurrenceDiscriminator, SwappingAutoencoder
@@ -19,7 +20,7 @@ from .runtime import derive_seed, torch_generator
 @dataclass(frozen=True)
 class SwapAESettings:
     samplings: list  # one train_swapae@<sampling> stage each: patch crops from the biased model's CAM or uniform
-    epochs: int
+    steps: int  # optimisation steps (batches), over passes through the training images in seeded orders
     batch_size: int
     lr: float  # Adam, betas (0, 0.99) as Park et al.
     width: int  # channels of the first conv; doubled twice
@@ -41,7 +42,7 @@ class SwapAESettings:
             yield "samplings", f"must be a non-empty list of distinct values from {', '.join(SAMPLINGS)}"
         for sampling in self.samplings:
             yield from choice(sampling, "samplings", SAMPLINGS)
-        yield from positive(self, "epochs", "batch_size", "lr", "width", "content_channels", "style_dim",
+        yield from positive(self, "steps", "batch_size", "lr", "width", "content_channels", "style_dim",
                             "patch_size", "num_patches", "num_references", "r1_every", "judge_epochs")
         for name in ("rec_weight", "gan_weight", "patch_weight", "cycle_weight", "r1_weight"):
             if not getattr(self, name) >= 0:
@@ -149,32 +150,48 @@ class SwapAETrainer(torch.nn.Module):
         return {"loss": loss_g.detach(), **{k: v.detach() for k, v in losses.items()}}
 
 
+def steps_per_epoch(n: int, batch_size: int) -> int:
+    """Steps in one pass over `n` images: a last batch of one image has no swap partner and is skipped."""
+    return n // batch_size + (n % batch_size >= 2)
+
+
 def train_swapae(trainer: SwapAETrainer, train: TensorSplit, seed: int, curves: Curves | None = None,
                  desc: str = "swapae", progress: bool = True, checkpoint: Checkpoint | None = None) -> dict[str, float]:
-    """`settings.epochs` epochs over the training images in a seeded order; per epoch the mean of
-    each loss term, on the progress bar and in `curves`. With a `checkpoint`, the loop goes on from
-    its saved state and saves at epoch ends (see `mitigate.resume`)."""
+    """`settings.steps` steps on batches of the training images, each pass in a fresh seeded order
+    (the last pass stops early); per pass the mean of each loss term, on the progress bar and in
+    `curves`. With a `checkpoint`, the loop goes on from its saved state and saves at pass ends
+    (see `mitigate.resume`)."""
     s = trainer.settings
+    per_epoch = steps_per_epoch(len(train), s.batch_size)
+    if per_epoch == 0:
+        raise InputError(f"the swapping autoencoder needs at least 2 training images, got {len(train)}")
+    epochs = -(-s.steps // per_epoch)
     order = torch_generator(seed, "swapae/batch_order")
     state = {"trainer": trainer, "order": order, "curves": curves, "log": {}}
-    start = checkpoint.restore(state, s.epochs) if checkpoint is not None else 0
-    bar = tqdm(range(start, s.epochs), desc=desc, unit="epoch", dynamic_ncols=True, mininterval=1.0,
-               initial=start, total=s.epochs, disable=not progress)
+    start = checkpoint.restore(state, epochs) if checkpoint is not None else 0
+    bar = tqdm(total=s.steps, initial=trainer.steps, desc=desc, unit="step", dynamic_ncols=True, mininterval=1.0,
+               disable=not progress)
     log: dict[str, float] = state["log"]
     trainer.train()
-    for epoch in bar:
+    for epoch in range(start, epochs):
         sums: dict[str, torch.Tensor] = {}
+        drawn = 0
         for batch in train.batches(s.batch_size, order):
+            if trainer.steps == s.steps:
+                break
+            drawn += len(batch.y)
             if len(batch.y) < 2:  # a swap needs a partner
                 continue
             for key, value in trainer.update(batch.x).items():
                 sums[key] = sums.get(key, 0) + value * len(batch.y)
-        log = {f"train/{k}": v.item() / len(train) for k, v in sums.items()}
-        bar.set_postfix(rec=f"{log['train/rec']:.4f}", patch=f"{log['train/patch']:.3f}", refresh=False)
+            bar.update()
+        log = {f"train/{k}": v.item() / drawn for k, v in sums.items()}
+        bar.set_postfix(epoch=epoch + 1, rec=f"{log['train/rec']:.4f}", patch=f"{log['train/patch']:.3f}", refresh=False)
         if curves is not None:
             curves.log(epoch, log)
         if checkpoint is not None:
             state["log"] = log
             checkpoint.save_if_due(state, epoch + 1)
+    bar.close()
     trainer.eval()
     return log

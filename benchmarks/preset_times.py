@@ -1,0 +1,115 @@
+"""Expected time of each preset's bias track on this machine: the optimisation steps each training
+stage takes under the preset, times the seconds of one step measured here on random images of the
+preset's size (the model, batch size and method as the preset sets them).
+
+Training dominates every stage of the bias track; data preparation, the split, augment and
+evaluate (seconds to a few minutes at 60k) are not counted, so the real run takes somewhat longer
+(compare benchmarks/results/full_size_colored_fashion_mnist_cpu.md, a measured run).
+
+    python benchmarks/preset_times.py [PRESET ...]
+"""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+import argparse
+import math
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+import yaml
+
+from compute import cpu_model
+from tables import publish
+from mitigate.config import Params
+from mitigate.data.dataset import TensorSplit, make_split
+from mitigate.methods import method_hparams, method_names, training_sets
+from mitigate.methods.gce import GCEHparams
+from mitigate.presets import apply_preset, available, load_preset
+from mitigate.runtime import resolve_device
+from mitigate.swapping import SwapAESettings, SwapAETrainer, uniform_cells
+from mitigate.train_settings import BiasedSettings, TrainSettings
+from mitigate.training import build_method
+
+ROOT = Path(__file__).resolve().parents[1]
+# training images after the 10 % valid split: MNIST / Fashion-MNIST 60,000, CIFAR-10 50,000;
+# bFFHQ's 0.5 % split: 19,104 aligned + 96 conflicting (Kim et al. 2021)
+TRAIN_SIZES = {"colored_mnist": 54_000, "corrupted_cifar10": 45_000, "attributes": 19_200}
+INPUT_SIZES = {"colored_mnist": 28, "corrupted_cifar10": 32}
+MEASURED_STEPS = 3
+
+
+def random_split(n: int, shape: tuple[int, int, int], device: torch.device) -> TensorSplit:
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, size=(n, shape[1], shape[2], shape[0]), dtype=np.uint8)
+    labels = rng.integers(0, 10, size=n)
+    return TensorSplit(make_split(images, labels, np.where(rng.random(n) < 0.9, labels, (labels + 1) % 10), np.arange(n)), device)
+
+
+def seconds_per_step(update, batches) -> float:
+    update(batches[0])  # warm-up: allocations, kernel selection
+    started = time.perf_counter()
+    for batch in batches[1 : 1 + MEASURED_STEPS]:
+        update(batch)
+    return (time.perf_counter() - started) / MEASURED_STEPS
+
+
+def method_step(name: str, hparams, settings: TrainSettings, shape, device) -> float:
+    data = random_split(settings.batch_size * (MEASURED_STEPS + 1), shape, device)
+    method = build_method(name, hparams, settings, data, 10, shape, seed=0)
+    method.train()
+    return seconds_per_step(method.update, list(data.batches(settings.batch_size)))
+
+
+def swapae_step(settings: SwapAESettings, shape, device) -> float:
+    data = random_split(settings.batch_size * (MEASURED_STEPS + 1), shape, device)
+    trainer = SwapAETrainer(shape, settings, uniform_cells((shape[1] // 4, shape[2] // 4)), seed=0).to(device)
+    return seconds_per_step(lambda batch: trainer.update(batch.x), list(data.batches(settings.batch_size)))
+
+
+def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]:
+    """(stage, steps, seconds per step) of each training stage of the preset's bias track."""
+    raw = apply_preset(yaml.safe_load((ROOT / "params.yaml").read_text()), load_preset(name, ROOT / "presets"))
+    params = Params(raw)
+    size = params.data.image_size if params.data.dataset == "attributes" else INPUT_SIZES[params.data.dataset]
+    shape, n = (3, size, size), TRAIN_SIZES[params.data.dataset]
+    biased, train = params.section(BiasedSettings, "biased"), params.section(TrainSettings, "train")
+    swapae = params.section(SwapAESettings, "swapae")
+    swap_fraction = raw["augment"]["swap_fraction"]
+    judge = TrainSettings(arch="cnn", epochs=swapae.judge_epochs, batch_size=256, lr=1e-3, weight_decay=0.0, augment="none")
+    rows = [("train_biased", biased.epochs * math.ceil(n / biased.batch_size),
+             method_step("gce", GCEHparams(q=biased.q), biased, shape, device)),
+            ("train_swapae (autoencoder)", swapae.steps, swapae_step(swapae, shape, device)),
+            ("train_swapae (judge)", judge.epochs * math.ceil(n / judge.batch_size),
+             method_step("vanilla", None, judge, (1, *shape[1:]), device))]
+    sets = training_sets(params)
+    for method in method_names(params):
+        images = n + (round(swap_fraction * n) if sets[method] == "augmented" else 0)
+        steps = train.epochs * math.ceil(images / train.batch_size)
+        rows.append((f"train@{method}", steps, method_step(method, method_hparams(params, method), train, shape, device)))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("presets", nargs="*", default=available(ROOT / "presets"))
+    args = parser.parse_args()
+    device = resolve_device("auto")
+    where = f"{torch.cuda.get_device_name()}" if device.type == "cuda" else f"{cpu_model()}, {torch.get_num_threads()} threads"
+    lines = ["# Expected time of each preset's bias track", "",
+             f"Made by `python benchmarks/preset_times.py`; measured on {where} ({os.cpu_count()} CPUs), "
+             f"torch {torch.__version__}. Steps x seconds per step (mean of {MEASURED_STEPS} steps after a warm-up, "
+             "random images of the preset's size); data preparation, split, augment and evaluate not counted.", ""]
+    for name in args.presets:
+        rows = preset_rows(name, device)
+        total = sum(steps * seconds for _, steps, seconds in rows)
+        lines += [f"## `{name}`: about {total / 3600:.1f} h ({total / 60:.0f} min)", "",
+                  "| stage | steps | seconds per step | expected minutes |", "|---|---|---|---|"]
+        lines += [f"| {stage} | {steps:,} | {seconds:.4f} | {steps * seconds / 60:.1f} |" for stage, steps, seconds in rows]
+        lines.append("")
+        print(f"{name}: {total / 60:.0f} min", flush=True)
+    publish("\n".join(lines), f"benchmarks/results/preset_times{'_cuda' if device.type == 'cuda' else ''}.md")
+
+
+if __name__ == "__main__":
+    main()
