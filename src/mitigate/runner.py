@@ -14,15 +14,16 @@ from .training import build_method, fit
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
                     model_path: str, curves_dir: str, training_set: str = paths.DATASET,
-                    report_path: str | None = None) -> dict[str, float]:
+                    report_path: str | None = None, epochs_key: str = "train.epochs") -> dict[str, float]:
     """Train on the `train` split of `training_set`, validate on the dataset's `valid` split.
     `report_path` receives the last epoch's log and the method's report; a learned transition
-    matrix is put beside the realised one of the training labels."""
+    matrix is put beside the realised one of the training labels. `epochs_key` names the
+    params.yaml key of `settings.epochs` in a schedule error (see `build_method`)."""
     device = resolve_device(device_name)
     info = load_info(paths.DATASET)
     train = TensorSplit(load_split(training_set, "train"), device)
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
-    model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
+    model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed, epochs_key)
     curves = Curves()
     log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name)
     with atomic_path(model_path) as checkpoint:
