@@ -7,7 +7,7 @@ import pandas as pd
 import torch
 
 from mitigate import paths
-from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_partners
+from mitigate.augment import AugmentSettings, augmented_split, make_swaps, swap_count, swap_partners
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.colored_mnist import nearest_palette_color
@@ -23,6 +23,7 @@ def main() -> None:
     settings, seed = params.section(AugmentSettings, "augment"), params.seed
     device = resolve_device(params.device)
     train = load_split(paths.DATASET, "train")
+    num_swaps = swap_count(settings.swap_fraction, len(train))
     try:
         assignment = pd.read_csv(paths.SPLIT_TABLE)
         conflicting = assignment["conflicting"].to_numpy(dtype=bool)
@@ -31,7 +32,7 @@ def main() -> None:
     if len(conflicting) != len(train):
         raise InputError(f"{paths.SPLIT_TABLE} does not match the training split; regenerate it with `dvc repro split`")
     autoencoder = load_autoencoder(paths.swapae_model(settings.swapae), device, f"train_swapae@{settings.swapae}")
-    content, style = swap_partners(conflicting, settings.num_swaps, numpy_rng(seed, "augment/partners"))
+    content, style = swap_partners(conflicting, num_swaps, numpy_rng(seed, "augment/partners"))
     swaps = make_swaps(autoencoder, TensorSplit(train, device).x, content, style)
     augmented = augmented_split(train, swaps, content, style)
     with atomic_path(paths.AUGMENTED) as tmp:

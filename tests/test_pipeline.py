@@ -22,7 +22,7 @@ TINY_PHASES = {("method", "dfa", "swap_start"): 0.5, ("method", "dfa", "lr_decay
                ("method", "dividemix", "warmup"): 0.5, ("method", "dividemix", "rampup"): 0.5,
                ("method", "coteaching", "ramp"): 0.5}
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "epochs"): 1,
-        ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64, ("embed", "samples"): 100,
+        ("swapae", "judge_epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
         ("noise_split", "epochs"): 2, **TINY_PHASES}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
 ALL_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
@@ -169,7 +169,7 @@ def test_augmented_set_is_the_training_set_plus_the_swaps(repo):
     original = pd.read_csv(repo / "data/dataset/train/samples.csv")
     augmented = pd.read_csv(repo / "data/augmented/train/samples.csv")
     swaps = augmented[augmented["swapped"]]
-    assert len(swaps) == 64 and len(augmented) == len(original) + 64
+    assert len(original) == 4320 and len(swaps) == 65 and len(augmented) == len(original) + 65  # 0.015 x 4,320 = 64.8
     assert len(np.load(repo / "data/augmented/train/images.npy")) == len(augmented)
     content = original.set_index("index").loc[swaps["content_index"]]
     assert (swaps["label"].to_numpy() == content["label"].to_numpy()).all()  # a swap keeps its content's label

@@ -1,9 +1,10 @@
 """Phases as fractions of the training: how they resolve to epochs, the one-line error for a
-schedule that would drop or empty a phase."""
+schedule that would drop or empty a phase, the number of BiaSwap swaps."""
 import dataclasses
 
 import pytest
 
+from mitigate.augment import swap_count
 from mitigate.config import Length, Params, portion
 from mitigate.errors import ConfigError
 from mitigate.methods import check_schedule, method_hparams
@@ -103,3 +104,10 @@ def test_fold_models_are_checked_against_noise_split_epochs(params):
     with pytest.raises(ConfigError, match=r"^params.yaml: method.nal.warmup: 0.1 of noise_split.epochs=3 is 0 epochs"):
         out_of_sample_probabilities(tiny_tensor_split(16), training, NUM_CLASSES, seed=0)
 
+
+def test_swap_count_is_the_fraction_of_the_training_set():
+    assert swap_count(1.0, 3600) == 3600  # the embedded default: the former num_swaps
+    assert swap_count(0.1, 54000) == 5400 and swap_count(0.5, 3) == 2
+    with pytest.raises(ConfigError) as caught:
+        swap_count(0.0001, 3600)
+    assert str(caught.value) == "params.yaml: augment.swap_fraction: 0.0001 of 3600 training images is 0 swaps; raise it"
