@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from tables import fmt, publish, verdict
-from mitigate.augment import AugmentSettings, make_swaps, swap_partners
+from mitigate.augment import AugmentSettings, make_swaps, swap_count, swap_partners
 from mitigate.checkpoint import predict_logits
 from mitigate.config import Params
 from mitigate.data.dataset import Split, TensorSplit
@@ -49,7 +49,7 @@ def augmented_training_set(params: Params, train: Split, valid: Split, seed: int
     train_t, valid_t = TensorSplit(train, device), TensorSplit(valid, device)
     biased_settings = params.section(BiasedSettings, "biased")
     biased = build_method("gce", GCEHparams(q=biased_settings.q), biased_settings, train_t, NUM_CLASSES,
-                          train_t.image_shape, seed)
+                          train_t.image_shape, seed, epochs_key="biased.epochs")
     fit(biased, train_t, valid_t, biased_settings, seed, progress=False)
     biased.eval()
     scores = conflict_score(predict_logits(biased.predict, train_t), train_t.y)
@@ -58,7 +58,8 @@ def augmented_training_set(params: Params, train: Split, valid: Split, seed: int
     centers = patch_centers(augment.swapae, biased.model, train_t.image_shape[1:])
     trainer = SwapAETrainer(train_t.image_shape, swapae, centers, seed)
     train_swapae(trainer, train_t, seed, progress=False)
-    content, style = swap_partners(conflicting, augment.num_swaps, numpy_rng(seed, "augment/partners"))
+    num_swaps = swap_count(augment.swap_fraction, len(train))
+    content, style = swap_partners(conflicting, num_swaps, numpy_rng(seed, "augment/partners"))
     return with_swaps(train, swap_split(train, make_swaps(trainer.autoencoder, train_t, content, style), content, style))
 
 

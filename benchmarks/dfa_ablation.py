@@ -16,26 +16,24 @@ from accuracy import train_and_test
 from tables import fmt, publish
 from mitigate.config import Params
 from mitigate.methods import method_hparams
-from mitigate.train_settings import TrainSettings
 
 
-def rows(params: Params) -> dict[str, dict]:
-    """Changes to params.yaml's DFA hyper-parameters for each row; a swap start at the last
-    epoch or later never swaps."""
-    never = params.section(TrainSettings, "train").epochs
-    return {
-        "no disentangling (CE on both heads, no swap)": {"disentangle": False, "swap_start_epoch": never},
-        "disentangle only (L_dis)": {"swap_start_epoch": never},
-        "+ swap from the start (L_dis + L_swap)": {"swap_start_epoch": 0},
-        "+ scheduled swap (DFA)": {},
-    }
+# No swap: it would start at the end of training (so the learning rate never decays either),
+# which the schedule check allows only with lambda_swap 0.
+NO_SWAP = {"swap_start": 1.0, "lambda_swap": 0.0}
+ROWS = {  # changes to params.yaml's DFA hyper-parameters for each row
+    "no disentangling (CE on both heads, no swap)": {"disentangle": False, **NO_SWAP},
+    "disentangle only (L_dis)": NO_SWAP,
+    "+ swap from the start (L_dis + L_swap)": {"swap_start": 0.0},
+    "+ scheduled swap (DFA)": {},
+}
 
 
 def run_one(job: tuple[str, float, int, str, int]) -> dict:
     row, ratio, seed, params_path, threads = job
     torch.set_num_threads(threads)
     params = Params.load(params_path)
-    hparams = dataclasses.replace(method_hparams(params, "dfa"), **rows(params)[row])
+    hparams = dataclasses.replace(method_hparams(params, "dfa"), **ROWS[row])
     return {"row": row, **train_and_test("dfa", hparams, params, ratio, seed)}
 
 
@@ -48,7 +46,7 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/dfa_ablation.md")
     args = parser.parse_args()
     threads = max(1, torch.get_num_threads() // args.workers)
-    names = list(rows(Params.load(args.params)))
+    names = list(ROWS)
     jobs = [(row, args.ratio, seed, args.params, threads) for row, seed in itertools.product(names, args.seeds)]
     with ProcessPoolExecutor(args.workers) as pool:
         results = list(pool.map(run_one, jobs))

@@ -6,7 +6,7 @@ import pandas as pd
 import torch
 
 from mitigate import paths
-from mitigate.augment import AugmentSettings, make_swaps, swap_partners
+from mitigate.augment import AugmentSettings, make_swaps, swap_count, swap_partners
 from mitigate.data.swaps import swap_split
 from mitigate.cli import run_stage
 from mitigate.config import Params
@@ -23,6 +23,7 @@ def main() -> None:
     settings, seed = params.section(AugmentSettings, "augment"), params.seed
     device = resolve_device(params.device)
     train = load_split(paths.DATASET, "train")
+    num_swaps = swap_count(settings.swap_fraction, len(train))
     try:
         assignment = pd.read_csv(paths.SPLIT_TABLE)
         conflicting = assignment["conflicting"].to_numpy(dtype=bool)
@@ -31,7 +32,7 @@ def main() -> None:
     if len(conflicting) != len(train):
         raise InputError(f"{paths.SPLIT_TABLE} does not match the training split; regenerate it with `dvc repro split`")
     autoencoder = load_autoencoder(paths.swapae_model(settings.swapae), device, f"train_swapae@{settings.swapae}")
-    content, style = swap_partners(conflicting, settings.num_swaps, numpy_rng(seed, "augment/partners"))
+    content, style = swap_partners(conflicting, num_swaps, numpy_rng(seed, "augment/partners"))
     swaps = swap_split(train, make_swaps(autoencoder, TensorSplit(train, device), content, style), content, style)
     with atomic_path(paths.AUGMENTED) as tmp:
         swaps.save(tmp / paths.SWAPS_SPLIT)

@@ -36,7 +36,7 @@ def test_each_head_trains_only_its_own_encoder():
 
 @pytest.mark.parametrize("start", [0, 1])
 def test_swap_losses_start_at_the_scheduled_epoch_and_every_part_learns(start):
-    dfa, train = build_dfa(swap_start_epoch=start)
+    dfa, train = build_dfa(swap_start=start / 2)  # swap from epoch 0 or 1 of 2
     before = {name: p.detach().clone() for name, p in dfa.named_parameters()}
     losses = dfa.update(next(iter(train.batches(16, torch.Generator().manual_seed(0)))))
     assert all(torch.isfinite(v) for v in losses.values())
@@ -45,7 +45,7 @@ def test_swap_losses_start_at_the_scheduled_epoch_and_every_part_learns(start):
 
 
 def test_learning_rate_halves_every_decay_period_after_the_swap_starts():
-    dfa, train = build_dfa(lr=0.01, swap_start_epoch=2, lr_decay_every=3, lr_decay=0.5)
+    dfa, train = build_dfa(epochs=10, lr=0.01, swap_start=0.2, lr_decay_every=0.3, lr_decay=0.5)  # epochs 2 and 3
     rates = []
     for epoch in range(9):
         dfa.on_epoch_end(epoch, train)
@@ -54,7 +54,7 @@ def test_learning_rate_halves_every_decay_period_after_the_swap_starts():
 
 
 def test_without_disentangling_both_heads_learn_with_plain_unweighted_cross_entropy():
-    dfa, train = build_dfa(disentangle=False, swap_start_epoch=1)
+    dfa, train = build_dfa(disentangle=False)
     batch = train.batch(torch.arange(16))
     with torch.no_grad():
         logits_i, logits_b = dfa.heads(*dfa.model.encode(batch.x))

@@ -26,7 +26,7 @@ def test_sharpen_keeps_distributions_and_lowers_entropy():
 
 
 def test_warm_up_then_each_network_trains_on_its_peers_division():
-    method, train = build_tiny_method("dividemix", warmup_epochs=1, rampup_epochs=1)
+    method, train = build_tiny_method("dividemix")  # warm-up: 1 of 2 epochs
     first = method.update(train.batch(torch.arange(16)))
     assert set(first) == {"loss", "labeled_loss"} and method.clean_probabilities is None
     method.on_epoch_end(0, train)

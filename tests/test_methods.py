@@ -8,13 +8,13 @@ import torch
 from mitigate.checkpoint import load_predictor, predict_logits, save_predictor
 from mitigate.config import Params
 from mitigate.curves import Curves
-from mitigate.methods import METHODS, method_hparams
+from mitigate.methods import METHODS
 from mitigate.models import MODELS
 from mitigate.train_settings import TrainSettings
 from mitigate.training import build_method, fit
 
 from imports import ROOT
-from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+from tiny import INPUT_SHAPE, NUM_CLASSES, TINY_EPOCHS, tiny_hparams, tiny_tensor_split
 
 CPU = torch.device("cpu")
 
@@ -26,15 +26,12 @@ def params() -> Params:
 
 def settings_for(params: Params, **changes) -> TrainSettings:
     settings = params.section(TrainSettings, "train")
-    return dataclasses.replace(settings, **{"epochs": 1, "batch_size": 16, **changes})
+    return dataclasses.replace(settings, **{"epochs": TINY_EPOCHS, "batch_size": 16, **changes})
 
 
 def make(params, name: str, train, seed: int = 0, **changes):
     settings = settings_for(params, **changes)
-    hparams = method_hparams(params, name)
-    if hasattr(hparams, "biased_epochs"):  # PGD's first phase: one epoch is enough to walk through it
-        hparams = dataclasses.replace(hparams, biased_epochs=1)
-    method = build_method(name, hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed)
+    method = build_method(name, tiny_hparams(params, name), settings, train, NUM_CLASSES, INPUT_SHAPE, seed)
     return method, settings
 
 
@@ -74,7 +71,7 @@ def test_fit_logs_and_is_deterministic(params, name):
     train, valid = tiny_tensor_split(64, seed=0), tiny_tensor_split(32, seed=1)
     runs = []
     for seed in (0, 0, 1):
-        method, settings = make(params, name, train, seed=seed, epochs=2)
+        method, settings = make(params, name, train, seed=seed)
         curves = Curves()
         log = fit(method, train, valid, settings, seed, curves=curves, progress=False)
         runs.append((method, log, curves))

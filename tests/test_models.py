@@ -116,7 +116,7 @@ def test_initial_weights_depend_only_on_seed_and_role(arch):
 
 
 def test_dfa_on_resnet20_encoders_every_parameter_learns():
-    dfa, train = build_tiny_method("dfa", encoder="resnet20", swap_start_epoch=0)
+    dfa, train = build_tiny_method("dfa", encoder="resnet20", swap_start=0.0)
     assert isinstance(dfa.model.intrinsic, CifarResNet) and dfa.model.fc.in_features == 128
     generator = torch.Generator().manual_seed(0)
     for batch in list(train.batches(16, generator))[:2]:

@@ -57,7 +57,7 @@ def test_identity_leaning_and_confusion_are_row_stochastic():
 
 
 def test_nal_warms_up_then_takes_its_transition_from_the_confusion_and_reports_it():
-    nal, train = build_tiny_method("nal", init="confusion", warmup_epochs=1)
+    nal, train = build_tiny_method("nal", init="confusion")  # warm-up: 1 of 2 epochs
     assert not nal.adapting
     before = nal.noise_layer.transition().detach().clone()
     nal.update(train.batch(torch.arange(16)))
@@ -84,7 +84,7 @@ def test_small_loss_selection_keeps_the_smallest_fraction():
 
 
 def test_each_coteaching_network_learns_only_from_its_peers_selection():
-    method, train = build_tiny_method("coteaching", forget_rate=0.5, ramp_epochs=0)
+    method, train = build_tiny_method("coteaching", forget_rate=0.5, ramp=0.0)
     batch = train.batch(torch.arange(16))
     with torch.no_grad():
         ce_peer = F.cross_entropy(method.peer(batch.x), batch.y, reduction="none")

@@ -47,12 +47,8 @@ def test_a_sample_the_biased_model_gets_wrong_is_drawn_more_often():
     assert len(drawn) == 8 and (drawn == 7).sum() >= 7
 
 
-def build_pgd(biased_epochs: int):
-    return build_tiny_method("pgd", n=32, epochs=2, biased_epochs=biased_epochs)
-
-
 def test_biased_phase_trains_only_the_biased_model_then_resampling_trains_only_the_debiased_one():
-    pgd, train = build_pgd(biased_epochs=1)
+    pgd, train = build_tiny_method("pgd", n=32, epochs=2, biased_length=0.5)
     assert pgd.num_epochs == 3 and pgd.sampling_weights() is None
     before = {k: v.clone() for k, v in pgd.state_dict().items()}
     assert set(pgd.update(train.batch(torch.arange(16)))) == {"loss", "loss_biased"}
@@ -70,5 +66,5 @@ def test_biased_phase_trains_only_the_biased_model_then_resampling_trains_only_t
 
 
 def test_hparams_problems():
-    assert [k for k, _ in PGDHparams(q=0.0, biased_epochs=0).problems()] == ["q", "biased_epochs"]
-    assert list(PGDHparams(q=1.0, biased_epochs=1).problems()) == []
+    assert [k for k, _ in PGDHparams(q=0.0, biased_length=0.0).problems()] == ["q", "biased_length"]
+    assert list(PGDHparams(q=1.0, biased_length=1.5).problems()) == []

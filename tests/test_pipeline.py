@@ -18,9 +18,13 @@ from imports import ROOT
 
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
                  "data/raw/README.md"]
+# Two epochs of train: params.yaml's phase fractions would round to 0 epochs, so each phase gets 1.
+TINY_PHASES = {("method", "dfa", "swap_start"): 0.5, ("method", "dfa", "lr_decay_every"): 0.5, ("method", "nal", "warmup"): 0.5,
+               ("method", "dividemix", "warmup"): 0.5, ("method", "dividemix", "rampup"): 0.5,
+               ("method", "coteaching", "ramp"): 0.5}
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "steps"): 10,
-        ("swapae", "judge_epochs"): 1, ("augment", "num_swaps"): 64, ("method", "pgd", "biased_epochs"): 2,
-        ("embed", "samples"): 100, ("noise_split", "epochs"): 2}
+        ("swapae", "judge_epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
+        ("noise_split", "epochs"): 2, **TINY_PHASES}
 SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
 ALL_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
               "train@pgd", "train@group_dro", "train@gce", "train@mae", "train@nal", "train@elr", "train@coteaching", "train@dividemix", "train@biaswap", "embed@dfa",
@@ -91,8 +95,8 @@ def cifar_repo(tmp_path_factory) -> Path:
     cifar = {("data", "dataset"): "corrupted_cifar10", ("data", "source"): "torchvision", ("data", "root"): str(raw),
              ("data", "aligned_ratio"): 0.8, ("data", "severity"): 5, ("data", "corruption_type"): 1,
              ("train", "arch"): "resnet20", ("train", "augment"): "crop_flip", ("biased", "arch"): "resnet20",
-             ("method", "dfa", "encoder"): "resnet20", ("train", "epochs"): 1, ("biased", "epochs"): 1,
-             ("method", "pgd", "biased_epochs"): 1, ("noise_split", "epochs"): 1}
+             ("method", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1, ("method", "pgd", "biased_length"): 0.5,
+             ("noise_split", "epochs"): 1}
     return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | cifar)
 
 
@@ -166,7 +170,7 @@ def test_augmented_set_is_the_training_set_plus_the_swaps(repo):
     original = pd.read_csv(repo / "data/dataset/train/samples.csv")
     augmented = pd.read_csv(repo / "data/augmented/train/samples.csv")
     swaps = augmented[augmented["swapped"]]
-    assert len(swaps) == 64 and len(augmented) == len(original) + 64
+    assert len(original) == 4320 and len(swaps) == 65 and len(augmented) == len(original) + 65  # 0.015 x 4,320 = 64.8
     assert len(np.load(repo / "data/augmented/train/images.npy")) == len(augmented)
     content = original.set_index("index").loc[swaps["content_index"]]
     assert (swaps["label"].to_numpy() == content["label"].to_numpy()).all()  # a swap keeps its content's label

@@ -29,11 +29,22 @@ def tiny_tensor_split(n: int = 64, seed: int = 0) -> TensorSplit:
     return TensorSplit(tiny_split(n, seed), torch.device("cpu"))
 
 
-def build_tiny_method(name: str, n: int = 64, epochs: int = 1, **changes):
-    """Method `name` with params.yaml's settings and hyper-parameters (`changes` applied to the
-    latter), batch size 16, on `tiny_tensor_split(n)`; returns (method, training split)."""
+TINY_EPOCHS = 2
+# Phases of 1 of TINY_EPOCHS epochs each (params.yaml's fractions round to 0 epochs of 2).
+TINY_PHASES = {"dfa": {"swap_start": 0.5, "lr_decay_every": 0.5}, "nal": {"warmup": 0.5},
+               "dividemix": {"warmup": 0.5, "rampup": 0.5}, "coteaching": {"ramp": 0.5},
+               "pgd": {"biased_length": 0.5}}
+
+
+def tiny_hparams(params: Params, name: str, **changes):
+    """params.yaml's hyper-parameters of method `name`, with TINY_PHASES and then `changes`."""
+    return dataclasses.replace(method_hparams(params, name), **{**TINY_PHASES.get(name, {}), **changes})
+
+
+def build_tiny_method(name: str, n: int = 64, epochs: int = TINY_EPOCHS, **changes):
+    """Method `name` with params.yaml's settings and `tiny_hparams` (`changes` applied last),
+    batch size 16, on `tiny_tensor_split(n)`; returns (method, training split)."""
     params = Params.load(ROOT / "params.yaml")
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=epochs, batch_size=16)
-    hparams = dataclasses.replace(method_hparams(params, name), **changes)
     train = tiny_tensor_split(n)
-    return build_method(name, hparams, settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
+    return build_method(name, tiny_hparams(params, name, **changes), settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train

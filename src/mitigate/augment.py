@@ -6,20 +6,29 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .config import Problems, choice, positive
+from .config import Problems, choice, portion, positive
 from .data.dataset import TensorSplit, to_uint8_images
-from .errors import InputError
+from .errors import ConfigError, InputError
 from .models.swapae import SAMPLINGS
 
 
 @dataclass(frozen=True)
 class AugmentSettings:
     swapae: str  # which train_swapae@<sampling> autoencoder makes the swaps
-    num_swaps: int
+    swap_fraction: float  # swaps added, as a fraction of the training set's size
 
     def problems(self) -> Problems:
         yield from choice(self.swapae, "swapae", SAMPLINGS)
-        yield from positive(self, "num_swaps")
+        yield from positive(self, "swap_fraction")
+
+
+def swap_count(swap_fraction: float, train_size: int) -> int:
+    """The number of swaps: `swap_fraction` of the `train_size` training images, rounded; a
+    ConfigError when that is none."""
+    count = portion(swap_fraction, train_size)
+    if count == 0:
+        raise ConfigError("augment.swap_fraction", f"{swap_fraction} of {train_size} training images is 0 swaps; raise it")
+    return count
 
 
 def swap_partners(conflicting: np.ndarray, num_swaps: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:

@@ -5,6 +5,7 @@ value stops the stage that uses it with a one-line error naming the key, before 
 touched. Settings that depend on a registry (architectures, methods) are defined beside it, so
 this module imports no model or method code.
 """
+import math
 from dataclasses import dataclass, fields
 from functools import cached_property
 from pathlib import Path
@@ -63,6 +64,28 @@ def positive(settings, *names: str) -> Problems:
 def choice(value: str, name: str, valid) -> Problems:
     if value not in valid:
         yield name, f"unknown value {value!r}; valid: {', '.join(sorted(valid))}"
+
+
+def portion(fraction: float, total: int) -> int:
+    """`fraction` of `total` as a whole number, halves rounded up: the epochs of a method's phase
+    (a fraction of its training), the number of swaps (a fraction of the training set)."""
+    return math.floor(fraction * total + 0.5)
+
+
+@dataclass(frozen=True)
+class Length:
+    """A training's epochs and the params.yaml key that sets them: a method's phases are
+    fractions of it, resolved by `portion`."""
+    epochs: int
+    key: str  # e.g. train.epochs
+
+    def phase(self, fraction: float) -> int:
+        return portion(fraction, self.epochs)
+
+    def describe(self, fraction: float) -> str:
+        """E.g. '0.2 of train.epochs=3 is 1 epoch', the start of a schedule error."""
+        epochs = self.phase(fraction)
+        return f"{fraction} of {self.key}={self.epochs} is {epochs} epoch{'' if epochs == 1 else 's'}"
 
 
 SOURCES = {  # dataset -> where its images come from

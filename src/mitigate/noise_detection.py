@@ -61,14 +61,15 @@ def fold_training(params: Params) -> FoldTraining:
 
 
 def out_of_sample_probabilities(train: TensorSplit, training: FoldTraining, num_classes: int, seed: int) -> np.ndarray:
-    """N x C softmax outputs, each from the fold model trained on the other folds."""
+    """N x C softmax outputs, each from the fold model trained on the other folds (its method's
+    phases are fractions of noise_split.epochs)."""
     fold = fold_of_each_sample(train.y.cpu().numpy(), training.folds, numpy_rng(seed, "noise_split/folds"))
     probabilities = np.zeros((len(train), num_classes))
     for k in range(training.folds):
         held_out = torch.from_numpy(fold == k)
         fit_part, scored = train.subset(~held_out), train.subset(held_out)
         model = build_method(training.method, training.hparams, training.settings, fit_part, num_classes,
-                             train.image_shape, seed)
+                             train.image_shape, seed, epochs_key="noise_split.epochs")
         fit(model, fit_part, scored, training.settings, seed, desc=f"fold {k + 1} of {training.folds}")
         model.eval()
         probabilities[held_out.numpy()] = F.softmax(predict_logits(model.predict, scored), 1).cpu().numpy()

@@ -16,16 +16,17 @@ from .training import build_method, fit
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
                     model_path: str, curves_dir: str, training_set: str = "dataset",
-                    report_path: str | None = None, *, stage: str) -> dict[str, float]:
+                    report_path: str | None = None, epochs_key: str = "train.epochs", *, stage: str) -> dict[str, float]:
     """Train on `training_set` (see `load_training_split`), validate on the dataset's `valid` split.
     `report_path` receives the last epoch's log and the method's report; a learned transition
-    matrix is put beside the realised one of the training labels. A kill of `stage` resumes from
-    its checkpoint (see `mitigate.resume`), deleted once the outputs are written."""
+    matrix is put beside the realised one of the training labels. `epochs_key` names the
+    params.yaml key of `settings.epochs` in a schedule error (see `build_method`). A kill of
+    `stage` resumes from its checkpoint (see `mitigate.resume`), deleted once the outputs are written."""
     device = resolve_device(device_name)
     info = load_info(paths.DATASET)
     train = TensorSplit(load_training_split(training_set), device)
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
-    model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed)
+    model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed, epochs_key)
     curves = Curves()
     resume = stage_checkpoint(stage, [paths.DATASET, *([paths.AUGMENTED] if training_set == "augmented" else [])], device)
     log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name, checkpoint=resume)

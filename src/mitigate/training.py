@@ -8,7 +8,8 @@ from .augmentation import augment
 from .checkpoint import predict_logits
 from .curves import Curves
 from .data.dataset import TensorSplit
-from .methods import METHODS, Method
+from .config import Length
+from .methods import METHODS, Method, check_schedule
 from .methods.base import ModelFactory
 from .resume import Checkpoint
 from .runtime import torch_generator
@@ -16,7 +17,10 @@ from .train_settings import TrainSettings
 
 
 def build_method(name: str, hparams, settings: TrainSettings, train: TensorSplit, num_classes: int,
-                 input_shape, seed: int) -> Method:
+                 input_shape, seed: int, epochs_key: str = "train.epochs") -> Method:
+    """Method `name`, once its phases are checked against `settings.epochs` (set by params.yaml
+    `epochs_key`, which a schedule error names)."""
+    check_schedule(name, hparams, Length(settings.epochs, epochs_key))
     make = ModelFactory(settings.arch, input_shape, num_classes, seed, train.device)
     return METHODS[name](make, train, num_classes, settings, hparams)
 

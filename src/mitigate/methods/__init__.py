@@ -4,7 +4,7 @@ Adding a method: a module here with a `Method` subclass decorated by `@register_
 its hyper-parameters under `method.<name>` in params.yaml, and an entry `<name>: <training set>`
 in `methods`.
 """
-from ..config import Params, parse_section
+from ..config import Length, Params, parse_section
 from ..errors import ConfigError
 from .base import METHODS, Method, register_method  # noqa: F401
 from . import biaswap, coteaching, dfa, dividemix, elr, gce, group_dro, lff, mae, nal, pgd, vanilla  # noqa: E402,F401  (register the built-in methods)
@@ -45,3 +45,10 @@ def method_hparams(params: Params, name: str):
     if not isinstance(section, dict) or name not in section:
         raise ConfigError(f"method.{name}", "missing; add the method's hyper-parameters ({} if it has none)")
     return parse_section(METHODS[name].Hparams, section[name], f"method.{name}")
+
+
+def check_schedule(name: str, hparams, length: Length) -> None:
+    """A one-line ConfigError for the first phase of method `name` that a training of `length`
+    removes or leaves empty (see `Method.schedule_problems`)."""
+    for sub_key, message in METHODS[name].schedule_problems(hparams, length):
+        raise ConfigError(f"method.{name}.{sub_key}", message)

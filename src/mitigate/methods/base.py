@@ -8,7 +8,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..config import Problems
+from ..config import Length, Problems
 from ..data.dataset import Batch, TensorSplit
 from ..models import Classifier, build_model
 from ..runtime import derive_seed, torch_generator
@@ -61,6 +61,12 @@ class Method(nn.Module):
     training_set: str | None = None  # the training set the method needs, if only one will do
 
     uses_bias_labels = False  # True for references that train with the ground-truth bias attribute
+
+    @classmethod
+    def schedule_problems(cls, hparams, length: Length) -> Problems:
+        """(sub-key, message) for each phase of `hparams` (fractions of the training) that a
+        training of `length` would remove or leave empty; none for a method without phases."""
+        return iter(())
 
     def __init__(self, make_model: ModelFactory, train: TensorSplit, num_classes: int,
                  settings: TrainSettings, hparams):

@@ -3,7 +3,7 @@ from dataclasses import dataclass
 
 import torch
 
-from ..config import Problems
+from ..config import Length, Problems, portion
 from ..losses import cross_entropy
 from .base import Method, register_method, step
 
@@ -11,13 +11,13 @@ from .base import Method, register_method, step
 @dataclass(frozen=True)
 class CoteachingHparams:
     forget_rate: float  # R at the end of the ramp: the authors set it to the (known) noise rate
-    ramp_epochs: int  # R(t) rises linearly from 0 to forget_rate over this many epochs
+    ramp: float  # fraction of the training over which R(t) rises linearly from 0 to forget_rate (0: no ramp)
 
     def problems(self) -> Problems:
         if not 0 <= self.forget_rate < 1:
             yield "forget_rate", f"must be in [0, 1), got {self.forget_rate}"
-        if not self.ramp_epochs >= 0:
-            yield "ramp_epochs", f"must be >= 0, got {self.ramp_epochs}"
+        if not 0 <= self.ramp <= 1:
+            yield "ramp", f"must be a fraction of the training in [0, 1], got {self.ramp}"
 
 
 def forget_rate_at(epoch: int, forget_rate: float, ramp_epochs: int) -> float:
@@ -37,8 +37,16 @@ class Coteaching(Method):
     and its peer trains on them with CE. Predicts with the mean of both networks' logits."""
     Hparams = CoteachingHparams
 
+    @classmethod
+    def schedule_problems(cls, hparams, length: Length) -> Problems:
+        """A ramp that rounds to 0 epochs (it would forget at the full rate from the start)."""
+        if hparams.ramp > 0 and length.phase(hparams.ramp) == 0:
+            yield "ramp", (f"{length.describe(hparams.ramp)}: the ramp is empty; raise it or {length.key}, "
+                           f"or set 0 to forget at the full rate from the start")
+
     def __init__(self, make_model, train, num_classes, settings, hparams):
         super().__init__(make_model, train, num_classes, settings, hparams)
+        self.ramp_epochs = portion(hparams.ramp, settings.epochs)
         self.model = make_model("main")
         self.peer = make_model("peer")
         self.optimizer = self.make_optimizer(self.model, self.peer)
@@ -47,7 +55,7 @@ class Coteaching(Method):
     def update(self, batch):
         logits, logits_peer = self.model(batch.x), self.peer(batch.x)
         ce, ce_peer = cross_entropy(logits, batch.y), cross_entropy(logits_peer, batch.y)
-        keep = 1 - forget_rate_at(self.epoch, self.hparams.forget_rate, self.hparams.ramp_epochs)
+        keep = 1 - forget_rate_at(self.epoch, self.hparams.forget_rate, self.ramp_epochs)
         chosen_by_model = small_loss_selection(ce.detach(), keep)
         chosen_by_peer = small_loss_selection(ce_peer.detach(), keep)
         loss_model, loss_peer = ce[chosen_by_peer].mean(), ce_peer[chosen_by_model].mean()

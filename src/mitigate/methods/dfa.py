@@ -5,7 +5,7 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..config import Problems, positive
+from ..config import Length, Problems, portion, positive
 from ..losses import cross_entropy, gce_lff
 from ..models import DISENTANGLED, arch_problems
 from .base import Method, register_method, step
@@ -22,20 +22,24 @@ class DFAHparams:
     lambda_swap_b: float  # weight of the bias head's GCE in L_swap
     lambda_swap: float  # weight of L_swap
     disentangle: bool  # false (ablation): both heads plain CE, no relative-difficulty weight
-    swap_start_epoch: int  # L_swap from this epoch on (at or beyond train.epochs: never)
-    lr_decay_every: int  # epochs, counted from swap_start_epoch
+    swap_start: float  # L_swap from this fraction of the training on (0: from the start)
+    lr_decay_every: float  # fraction of the training between decays, counted from the swap start
     lr_decay: float  # factor of the learning rate at each decay
 
     def problems(self) -> Problems:
         yield from arch_problems(self.encoder, "encoder")
-        yield from positive(self, "lr", "lr_decay_every", "lr_decay")
+        yield from positive(self, "lr", "lr_decay")
         if not 0 < self.q <= 1:
             yield "q", f"must be in (0, 1], got {self.q}"
         if not 0 <= self.ema_alpha < 1:
             yield "ema_alpha", f"must be in [0, 1), got {self.ema_alpha}"
-        for name in ("lambda_dis", "lambda_swap_b", "lambda_swap", "swap_start_epoch"):
+        for name in ("lambda_dis", "lambda_swap_b", "lambda_swap"):
             if not getattr(self, name) >= 0:
                 yield name, f"must be >= 0, got {getattr(self, name)}"
+        if not 0 <= self.swap_start <= 1:
+            yield "swap_start", f"must be a fraction of the training in [0, 1], got {self.swap_start}"
+        if not 0 < self.lr_decay_every <= 1:
+            yield "lr_decay_every", f"must be a fraction of the training in (0, 1], got {self.lr_decay_every}"
 
 
 def swap_bias_features(z_b: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:
@@ -50,11 +54,26 @@ class DFA(Method):
     [z_i ; z_b.detach()] and learns with CE weighted by the relative difficulty
     W = CE_b / (CE_b + CE_i) (LfF's class-normalised loss EMAs); the bias head C_b sees
     [z_i.detach() ; z_b] and learns with GCE, so E_b takes the shortcut (L_dis, eq. 3). From
-    `swap_start_epoch` on, z_b is permuted inside the batch, making bias-conflicting feature
-    combinations: C_i must still predict y, C_b the label y~ of the permuted bias feature
-    (L_swap, eq. 4). L = L_dis + lambda_swap L_swap (eq. 5). Predicts with C_i([z_i ; z_b]).
-    With `disentangle: false` (the ablation's first row) both heads learn with plain CE."""
+    `swap_start` (a fraction of the training) on, z_b is permuted inside the batch, making
+    bias-conflicting feature combinations: C_i must still predict y, C_b the label y~ of the
+    permuted bias feature (L_swap, eq. 4). L = L_dis + lambda_swap L_swap (eq. 5). Predicts with
+    C_i([z_i ; z_b]). With `disentangle: false` (the ablation's first row) both heads learn with plain CE."""
     Hparams = DFAHparams
+
+    @classmethod
+    def schedule_problems(cls, hparams, length: Length) -> Problems:
+        """An empty L_dis-only phase, a swap that never starts (unless lambda_swap is 0: no swap
+        wanted), a decay period of 0 epochs."""
+        start = length.phase(hparams.swap_start)
+        if hparams.swap_start > 0 and start == 0:
+            yield "swap_start", (f"{length.describe(hparams.swap_start)}: the L_dis-only phase before the swap is empty; "
+                                 f"raise it or {length.key}, or set 0 to swap from the start")
+        if hparams.lambda_swap > 0 and start >= length.epochs:
+            yield "swap_start", (f"{length.describe(hparams.swap_start)}: the swap never starts; lower it or raise "
+                                 f"{length.key} (or set method.dfa.lambda_swap: 0 to train without the swap)")
+        if length.phase(hparams.lr_decay_every) == 0:
+            yield "lr_decay_every", (f"{length.describe(hparams.lr_decay_every)}: no period for the learning-rate decay; "
+                                     f"raise it or {length.key}")
 
     def __init__(self, make_model, train, num_classes, settings, hparams):
         super().__init__(make_model, train, num_classes, settings, hparams)
@@ -65,6 +84,8 @@ class DFA(Method):
         self.ema_intrinsic = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
         self.ema_bias = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
         self.swap_generator = make_model.generator("dfa/swap")
+        self.swap_start = portion(hparams.swap_start, settings.epochs)
+        self.lr_decay_every = portion(hparams.lr_decay_every, settings.epochs)
         self.epochs_done = 0
 
     def predictor_arch(self) -> str:
@@ -91,7 +112,7 @@ class DFA(Method):
         losses = {"dis_intrinsic": (weight * ce_i).mean(), "dis_bias": h.lambda_dis * self.bias_loss(logits_b, y).mean()}
         zero = torch.zeros((), device=y.device)
         losses["swap_intrinsic"], losses["swap_bias"] = zero, zero
-        if self.epochs_done >= h.swap_start_epoch:
+        if self.epochs_done >= self.swap_start:
             z_b_swapped, y_swapped = swap_bias_features(z_b, y, self.swap_generator)
             swap_i, swap_b = self.heads(z_i, z_b_swapped)
             losses["swap_intrinsic"] = h.lambda_swap * (weight * cross_entropy(swap_i, y)).mean()
@@ -101,11 +122,11 @@ class DFA(Method):
         return {"loss": loss.detach(), **{k: v.detach() for k, v in losses.items()}, "weight": weight.mean()}
 
     def on_epoch_end(self, epoch, train) -> None:
-        """Learning rate x `lr_decay` every `lr_decay_every` epochs after the swap starts (the
-        authors: x0.5 every 10k steps)."""
+        """Learning rate x `lr_decay` every `lr_decay_every` of the training after the swap starts
+        (the authors: x0.5 every 10k of 50k steps)."""
         self.epochs_done = epoch + 1
-        since_start = self.epochs_done - self.hparams.swap_start_epoch
-        if since_start > 0 and since_start % self.hparams.lr_decay_every == 0:
+        since_start = self.epochs_done - self.swap_start
+        if since_start > 0 and since_start % self.lr_decay_every == 0:
             for group in self.optimizer.param_groups:
                 group["lr"] *= self.hparams.lr_decay
 

@@ -6,7 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from ..checkpoint import predict_logits
-from ..config import Problems, positive
+from ..config import Length, Problems, portion, positive
 from ..loss_mixture import clean_probability
 from ..losses import cross_entropy
 from ..runtime import derive_seed
@@ -15,15 +15,19 @@ from .base import Method, register_method, step
 
 @dataclass(frozen=True)
 class DivideMixHparams:
-    warmup_epochs: int  # of train.epochs: plain CE on both networks
+    warmup: float  # fraction of the training: plain CE on both networks
     p_threshold: float  # clean probability above which a sample is labeled
     temperature: float  # sharpening
     alpha: float  # mixup Beta(alpha, alpha)
     lambda_u: float  # weight of the unlabeled loss after its ramp
-    rampup_epochs: int  # lambda_u rises linearly from 0 over this many epochs after warm-up
+    rampup: float  # fraction of the training over which lambda_u rises linearly from 0 after warm-up
 
     def problems(self) -> Problems:
-        yield from positive(self, "warmup_epochs", "temperature", "alpha", "rampup_epochs")
+        yield from positive(self, "temperature", "alpha")
+        if not 0 < self.warmup < 1:
+            yield "warmup", f"must be a fraction of the training in (0, 1), got {self.warmup}"
+        if not 0 < self.rampup <= 1:
+            yield "rampup", f"must be a fraction of the training in (0, 1], got {self.rampup}"
         if not 0 < self.p_threshold < 1:
             yield "p_threshold", f"must be in (0, 1), got {self.p_threshold}"
         if not self.lambda_u >= 0:
@@ -50,8 +54,22 @@ class DivideMix(Method):
     Predicts with the mean of both networks' logits."""
     Hparams = DivideMixHparams
 
+    @classmethod
+    def schedule_problems(cls, hparams, length: Length) -> Problems:
+        """An empty warm-up (the GMM would divide by untrained networks' losses), one that leaves
+        no epoch for the co-divided training, an empty ramp of lambda_u."""
+        warmup = length.phase(hparams.warmup)
+        if warmup == 0:
+            yield "warmup", f"{length.describe(hparams.warmup)}: the warm-up is empty; raise it or {length.key}"
+        if warmup >= length.epochs:
+            yield "warmup", f"{length.describe(hparams.warmup)}: the co-divided training never starts; lower it or raise {length.key}"
+        if length.phase(hparams.rampup) == 0:
+            yield "rampup", f"{length.describe(hparams.rampup)}: the ramp of lambda_u is empty; raise it or {length.key}"
+
     def __init__(self, make_model, train, num_classes, settings, hparams):
         super().__init__(make_model, train, num_classes, settings, hparams)
+        self.warmup_epochs = portion(hparams.warmup, settings.epochs)
+        self.rampup_epochs = portion(hparams.rampup, settings.epochs)
         self.networks = torch.nn.ModuleList([make_model("main"), make_model("peer")])
         self.optimizer = self.make_optimizer(self.networks)
         self.rng = np.random.default_rng(derive_seed(make_model.seed, "dividemix/mixup"))
@@ -65,7 +83,7 @@ class DivideMix(Method):
             losses = [cross_entropy(net(batch.x), batch.y).mean() for net in self.networks]
             step(self.optimizer, sum(losses))
             return {"loss": sum(losses).detach(), "labeled_loss": sum(losses).detach() / 2}
-        ramp = min(max((self.epoch - self.hparams.warmup_epochs) / self.hparams.rampup_epochs, 0.0), 1.0)
+        ramp = min(max((self.epoch - self.warmup_epochs) / self.rampup_epochs, 0.0), 1.0)
         parts = [self.mixmatch_loss(k, batch, self.hparams.lambda_u * ramp) for k in range(2)]
         loss = sum(p["loss"] for p in parts)
         step(self.optimizer, loss)
@@ -102,7 +120,7 @@ class DivideMix(Method):
     def on_epoch_end(self, epoch, train) -> None:
         """From the end of warm-up on: each network's GMM division of the training set."""
         self.epoch = epoch + 1
-        if self.epoch >= self.hparams.warmup_epochs:
+        if self.epoch >= self.warmup_epochs:
             self.networks.eval()
             probabilities = []
             for net in self.networks:

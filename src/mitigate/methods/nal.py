@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from ..checkpoint import predict_logits
-from ..config import Problems, choice
+from ..config import Length, Problems, choice, portion
 from ..data.label_noise import transition_matrix
 from ..losses import cross_entropy
 from .base import Method, register_method, step
@@ -18,14 +18,16 @@ INITS = ("identity", "confusion")
 class NALHparams:
     init: str  # identity: T_ii = diagonal; confusion: the warm-up model's confusion with the noisy labels
     diagonal: float  # identity init: T_ii = diagonal, T_ij = (1 - diagonal) / (C - 1)
-    warmup_epochs: int  # of train.epochs: CE on the base model alone before the layer is used
+    warmup: float  # fraction of the training: CE on the base model alone before the layer is used
 
     def problems(self) -> Problems:
         yield from choice(self.init, "init", INITS)
         if not 0 < self.diagonal < 1:
             yield "diagonal", f"must be in (0, 1), got {self.diagonal}"
-        if not self.warmup_epochs >= (1 if self.init == "confusion" else 0):
-            yield "warmup_epochs", f"must be >= 1 with the confusion init (>= 0 otherwise), got {self.warmup_epochs}"
+        if not 0 <= self.warmup < 1:
+            yield "warmup", f"must be a fraction of the training in [0, 1), got {self.warmup}"
+        elif self.init == "confusion" and self.warmup == 0:
+            yield "warmup", "must be > 0 with the confusion init (it needs a warmed-up model), got 0"
 
 
 def identity_leaning(num_classes: int, diagonal: float) -> torch.Tensor:
@@ -63,17 +65,28 @@ class NoiseAdaptationLayer(nn.Module):
 @register_method("nal")
 class NAL(Method):
     """A base classifier for p(y | x) followed by the noise adaptation layer, trained with the
-    likelihood of the noisy labels; the layer is dropped at prediction. The first
-    `warmup_epochs` train the base model with plain CE; the `confusion` init then sets T from
+    likelihood of the noisy labels; the layer is dropped at prediction. The first `warmup` of
+    the training trains the base model with plain CE; the `confusion` init then sets T from
     the base model's predictions against the noisy labels."""
     Hparams = NALHparams
+
+    @classmethod
+    def schedule_problems(cls, hparams, length: Length) -> Problems:
+        """An empty warm-up (with the confusion init: no model to take the confusion of), or one
+        that leaves no epoch for the noise layer."""
+        warmup = length.phase(hparams.warmup)
+        if hparams.warmup > 0 and warmup == 0:
+            yield "warmup", f"{length.describe(hparams.warmup)}: the warm-up is empty; raise it or {length.key}"
+        if warmup >= length.epochs:
+            yield "warmup", f"{length.describe(hparams.warmup)}: the noise layer is never used; lower it or raise {length.key}"
 
     def __init__(self, make_model, train, num_classes, settings, hparams):
         super().__init__(make_model, train, num_classes, settings, hparams)
         self.model = make_model("main")
         self.noise_layer = NoiseAdaptationLayer(identity_leaning(num_classes, hparams.diagonal)).to(train.y.device)
         self.optimizer = self.make_optimizer(self.model, self.noise_layer)
-        self.adapting = hparams.warmup_epochs == 0
+        self.warmup_epochs = portion(hparams.warmup, settings.epochs)
+        self.adapting = self.warmup_epochs == 0
 
     def update(self, batch):
         logits = self.model(batch.x)
@@ -86,7 +99,7 @@ class NAL(Method):
         return {"loss": loss.detach()}
 
     def on_epoch_end(self, epoch, train) -> None:
-        if epoch + 1 == self.hparams.warmup_epochs:
+        if epoch + 1 == self.warmup_epochs:
             if self.hparams.init == "confusion":
                 self.model.eval()
                 predicted = predict_logits(self.model, train).argmax(1)

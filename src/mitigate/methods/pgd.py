@@ -4,7 +4,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..config import Problems
+from ..config import Length, Problems, portion, positive
 from ..data.dataset import TensorSplit
 from ..losses import cross_entropy, gce
 from ..models import Classifier
@@ -14,13 +14,12 @@ from .base import Method, register_method, step
 @dataclass(frozen=True)
 class PGDHparams:
     q: float  # GCE exponent of the biased model
-    biased_epochs: int  # epochs of the biased model before the debiased model starts
+    biased_length: float  # the biased model's epochs (before the debiased model's), as a multiple of the training's
 
     def problems(self) -> Problems:
         if not 0 < self.q <= 1:
             yield "q", f"must be in (0, 1], got {self.q}"
-        if not self.biased_epochs > 0:
-            yield "biased_epochs", f"must be > 0, got {self.biased_epochs}"
+        yield from positive(self, "biased_length")
 
 
 @torch.no_grad()
@@ -45,15 +44,22 @@ def sampling_probabilities(norms: torch.Tensor) -> torch.Tensor:
 @register_method("pgd")
 class PGD(Method):
     """Three steps in one run: (1) a biased model trained with GCE on uniform batches for
-    `biased_epochs`; (2) each training sample's last-layer CE gradient norm under it; (3) a
-    debiased model of the same architecture trained with CE for train.epochs on batches drawn
+    `biased_length` x train.epochs; (2) each training sample's last-layer CE gradient norm under
+    it; (3) a debiased model of the same architecture trained with CE for train.epochs on batches drawn
     with replacement with probability proportional to that norm. Samples the biased model fits
     (bias-aligned) have small gradients; those it fails on (bias-conflicting) are drawn often.
     Predicts with the debiased model."""
     Hparams = PGDHparams
 
+    @classmethod
+    def schedule_problems(cls, hparams, length: Length) -> Problems:
+        """A biased phase of 0 epochs: no model to take the gradients of."""
+        if length.phase(hparams.biased_length) == 0:
+            yield "biased_length", f"{length.describe(hparams.biased_length)}: the biased model never trains; raise it or {length.key}"
+
     def __init__(self, make_model, train, num_classes, settings, hparams):
         super().__init__(make_model, train, num_classes, settings, hparams)
+        self.biased_epochs = portion(hparams.biased_length, settings.epochs)
         self.biased = make_model("biased")
         self.model = make_model("main")
         self.optimizer_biased = self.make_optimizer(self.biased)
@@ -62,7 +68,7 @@ class PGD(Method):
 
     @property
     def num_epochs(self) -> int:
-        return self.hparams.biased_epochs + self.settings.epochs
+        return self.biased_epochs + self.settings.epochs
 
     def sampling_weights(self):
         return self.probabilities
@@ -77,7 +83,7 @@ class PGD(Method):
         return {"loss": loss.detach(), "loss_debiased": loss.detach()}
 
     def on_epoch_end(self, epoch, train) -> None:
-        if epoch + 1 == self.hparams.biased_epochs:
+        if epoch + 1 == self.biased_epochs:
             self.biased.eval()
             self.probabilities = sampling_probabilities(last_layer_gradient_norms(self.biased, train))
 
