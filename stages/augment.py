@@ -11,7 +11,7 @@ from mitigate.data.swaps import swap_split
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.data.colored_mnist import nearest_palette_color
-from mitigate.data.dataset import TensorSplit, load_split, to_tensor_images
+from mitigate.data.dataset import TensorSplit, load_split
 from mitigate.errors import InputError
 from mitigate.fileio import atomic_path, write_json
 from mitigate.models.swapae import load_autoencoder
@@ -37,7 +37,7 @@ def main() -> None:
     with atomic_path(paths.AUGMENTED) as tmp:
         swaps.save(tmp / paths.SWAPS_SPLIT)
     intended = torch.tensor(swaps.table["bias"].to_numpy())
-    measured = nearest_palette_color(to_tensor_images(swaps.images))
+    measured = torch.cat([nearest_palette_color(x) for x in TensorSplit(swaps, device).image_chunks(4096)]).cpu()
     metrics = {
         "swaps": len(swaps), "content_images": int(len(set(content))), "style_images": int(len(set(style))),
         "conflicting_by_design": round(float((~swaps.table["aligned"].to_numpy()).mean()), 6),

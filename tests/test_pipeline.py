@@ -166,12 +166,17 @@ def test_a_swapae_param_reruns_exactly_the_biaswap_branch(repo):
     assert ran_stages(output) == SWAPAE_STAGES | {"augment", "train@biaswap", "evaluate"}
 
 
-def test_augmented_set_is_the_training_set_plus_the_swaps(repo):
+def test_cached_outputs_are_links_into_the_cache_not_copies(repo):
+    images = repo / "data/dataset/train/images.npy"
+    assert images.stat().st_nlink == 2  # the workspace file and its cache entry: one inode
+
+
+def test_augment_stores_only_the_swaps(repo):
     original = pd.read_csv(repo / "data/dataset/train/samples.csv")
-    augmented = pd.read_csv(repo / "data/augmented/train/samples.csv")
-    swaps = augmented[augmented["swapped"]]
-    assert len(original) == 4320 and len(swaps) == 65 and len(augmented) == len(original) + 65  # 0.015 x 4,320 = 64.8
-    assert len(np.load(repo / "data/augmented/train/images.npy")) == len(augmented)
+    swaps = pd.read_csv(repo / "data/augmented/train/samples.csv")
+    assert len(original) == 4320 and len(swaps) == 65 and swaps["swapped"].all()  # 0.015 x 4,320 = 64.8
+    assert len(np.load(repo / "data/augmented/train/images.npy")) == 65  # no second copy of the training images
+    assert swaps["index"].tolist() == list(range(4320, 4320 + 65))  # positions after the training split
     content = original.set_index("index").loc[swaps["content_index"]]
     assert (swaps["label"].to_numpy() == content["label"].to_numpy()).all()  # a swap keeps its content's label
     style = original.set_index("index").loc[swaps["style_index"]]

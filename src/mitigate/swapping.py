@@ -174,6 +174,8 @@ def train_swapae(trainer: SwapAETrainer, train: TensorSplit, seed: int, curves: 
     log: dict[str, float] = state["log"]
     trainer.train()
     for epoch in range(start, epochs):
+        if trainer.steps == s.steps:  # a trainer trained before reaches its steps early (benchmarks/swapae_steps.py)
+            break
         sums: dict[str, torch.Tensor] = {}
         drawn = 0
         for batch in train.batches(s.batch_size, order):
