@@ -7,7 +7,7 @@ measures the swaps on the validation split as the train_swapae stage does (bias 
 content kept by the gray-image judge, reconstruction L1), with the seconds of training so far.
 Each segment continues the same autoencoder and optimizers, its batch order seeded afresh.
 
-    python benchmarks/swapae_steps.py colored_fashion_mnist_cpu --steps 300 600 1200 2400
+    python benchmarks/swapae_steps.py colored_fashion_mnist_cpu --steps 600 1200 2400 4800
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse
@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset", help="the preset whose full_size.py scratch copy holds the data")
-    parser.add_argument("--steps", type=int, nargs="+", default=[300, 600, 1200, 2400])
+    parser.add_argument("--steps", type=int, nargs="+", default=[600, 1200, 2400, 4800])
     parser.add_argument("--scratch", type=Path, help="default benchmarks/.scratch/PRESET")
     args = parser.parse_args()
     where = args.scratch or ROOT / "benchmarks" / ".scratch" / args.preset
@@ -52,19 +52,22 @@ def main() -> None:
         started = time.perf_counter()
         train_swapae(trainer, train, seed + segment, desc=f"swapae to {steps} steps")
         seconds += time.perf_counter() - started
-        quality = swap_quality(trainer.autoencoder, judge, valid, numpy_rng(seed, "swapae/quality_pairs"))
-        rows.append((steps, seconds, quality))
-        print(steps, round(seconds), quality, flush=True)
+        rows.append((steps, seconds, swap_quality(trainer.autoencoder, judge, valid, numpy_rng(seed, "swapae/quality_pairs"))))
+        publish(report(args, settings, len(train), len(valid), judge_accuracy, rows),  # after each row: an interrupted run keeps its rows
+                f"benchmarks/results/swapae_steps_{args.preset}.md")
+
+
+def report(args, settings: SwapAESettings, train_size: int, valid_size: int, judge_accuracy: float, rows: list) -> str:
     lines = [f"# Swap quality against steps: preset `{args.preset}`", "",
              f"Made by `python benchmarks/swapae_steps.py {args.preset} --steps {' '.join(map(str, sorted(args.steps)))}`; "
-             f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads; {len(train):,} training images, "
-             f"batch {settings.batch_size}, CAM patches; measured on the {len(valid):,} validation images. "
+             f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads; {train_size:,} training images, "
+             f"batch {settings.batch_size}, CAM patches; measured on the {valid_size:,} validation images. "
              f"The gray-image judge scores {judge_accuracy:.3f} on real validation images; the color measure "
              f"{rows[0][2]['color_measure_on_real']:.3f}.", "",
              "| steps | training minutes | bias transfer | content kept | reconstruction L1 |", "|---|---|---|---|---|"]
     lines += [f"| {steps:,} | {seconds / 60:.1f} | {q['bias_transfer']:.3f} | {q['content_kept']:.3f} | {q['reconstruction_l1']:.4f} |"
               for steps, seconds, q in rows]
-    publish("\n".join(lines) + "\n", f"benchmarks/results/swapae_steps_{args.preset}.md")
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":
