@@ -30,7 +30,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/compute.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/full_size.py colored_fashion_mnist_cpu
 	$(BIN)/python benchmarks/swapae_steps.py colored_fashion_mnist_cpu
-	$(BIN)/python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 1
+	$(BIN)/python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 3
 	$(BIN)/python benchmarks/preset_times.py
 
 clean-venv:

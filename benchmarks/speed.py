@@ -9,7 +9,7 @@
 
     python benchmarks/speed.py              # both
     python benchmarks/speed.py --skip-repro # throughput only
-    python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 1  # at full size
+    python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 3  # at full size
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
 import argparse

@@ -1,7 +1,15 @@
 """The README's numbers are the committed pipeline's: its results table is the evaluate stage's output."""
+import pytest
+
 from imports import ROOT
 
 
 def test_the_readme_results_table_is_the_committed_evaluate_table():
     table = (ROOT / "metrics/evaluate.md").read_text()
     assert table.strip() in (ROOT / "README.md").read_text(), "README's results table differs from metrics/evaluate.md: paste the file"
+
+
+@pytest.mark.parametrize("report", ["full_size_colored_fashion_mnist_cpu.md", "swapae_steps_colored_fashion_mnist_cpu.md"])
+def test_the_readme_quotes_the_committed_benchmark_reports_whole(report):
+    body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
+    assert body in (ROOT / "README.md").read_text(), f"README's copy of benchmarks/results/{report} differs: paste the file's body"
