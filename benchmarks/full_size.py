@@ -25,6 +25,7 @@ import yaml
 from compute import cpu_model
 from tables import publish
 from mitigate.compute import parse_compute
+from mitigate.config import Params
 from mitigate.presets import apply_preset, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,7 +75,8 @@ def report(name: str, params: dict, rows: list[dict], where: Path) -> str:
              f"threads {compute.threads}, {compute.cpu_kernels} kernels.", "",
              "| stage | seconds | peak memory (MB) |", "|---|---|---|"]
     lines += [f"| {r['stage']} | {r['seconds']:.0f} | {r['peak_mb']} |" for r in rows]
-    lines += [f"| **total** | **{sum(r['seconds'] for r in rows):.0f}** ({sum(r['seconds'] for r in rows) / 60:.1f} min) "
+    total = sum(r["seconds"] for r in rows)
+    lines += [f"| **total** | **{total:.0f}** ({total / 60:.1f} min) "
               f"| **{max(r['peak_mb'] for r in rows)}** |", ""]
     for title, path in (("Split", "metrics/split.json"), ("Swaps", "metrics/swapae/cam.json"), ("Augment", "metrics/augment.json")):
         if (where / path).exists():
@@ -90,7 +92,7 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, help="the scratch repository (default benchmarks/.scratch/PRESET)")
     args = parser.parse_args()
     os.chdir(ROOT)
-    params = apply_preset(yaml.safe_load((ROOT / "params.yaml").read_text()), load_preset(args.preset))
+    params = apply_preset(Params.load(ROOT / "params.yaml").raw, load_preset(args.preset))
     where = args.scratch or ROOT / "benchmarks" / ".scratch" / args.preset
     scratch_repo(where, params)
     done_file = where / "stages.jsonl"

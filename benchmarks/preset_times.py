@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import yaml
 
 from compute import cpu_model
 from tables import publish
+from mitigate.augment import AugmentSettings, swap_count
 from mitigate.config import Params
 from mitigate.data.dataset import TensorSplit, make_split
 from mitigate.methods import method_hparams, method_names, training_sets
@@ -69,13 +69,12 @@ def swapae_step(settings: SwapAESettings, shape, device) -> float:
 
 def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]:
     """(stage, steps, seconds per step) of each training stage of the preset's bias track."""
-    raw = apply_preset(yaml.safe_load((ROOT / "params.yaml").read_text()), load_preset(name, ROOT / "presets"))
-    params = Params(raw)
+    params = Params(apply_preset(Params.load(ROOT / "params.yaml").raw, load_preset(name, ROOT / "presets")))
     size = params.data.image_size if params.data.dataset == "attributes" else INPUT_SIZES[params.data.dataset]
     shape, n = (3, size, size), TRAIN_SIZES[params.data.dataset]
     biased, train = params.section(BiasedSettings, "biased"), params.section(TrainSettings, "train")
     swapae = params.section(SwapAESettings, "swapae")
-    swap_fraction = raw["augment"]["swap_fraction"]
+    augment = params.section(AugmentSettings, "augment")
     judge = TrainSettings(arch="cnn", epochs=swapae.judge_epochs, batch_size=256, lr=1e-3, weight_decay=0.0, augment="none")
     rows = [("train_biased", biased.epochs * math.ceil(n / biased.batch_size),
              method_step("gce", GCEHparams(q=biased.q), biased, shape, device)),
@@ -84,7 +83,7 @@ def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]
              method_step("vanilla", None, judge, (1, *shape[1:]), device))]
     sets = training_sets(params)
     for method in method_names(params):
-        images = n + (round(swap_fraction * n) if sets[method] == "augmented" else 0)
+        images = n + (swap_count(augment.swap_fraction, n) if sets[method] == "augmented" else 0)
         steps = train.epochs * math.ceil(images / train.batch_size)
         rows.append((f"train@{method}", steps, method_step(method, method_hparams(params, method), train, shape, device)))
     return rows

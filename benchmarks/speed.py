@@ -24,7 +24,6 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-import yaml
 
 from compute import cpu_model
 from tables import publish
@@ -111,7 +110,7 @@ def main() -> None:
     parser.add_argument("--preset", help="the throughput on a preset's data and settings (presets/NAME.yaml)")
     parser.add_argument("--out", help="default: benchmarks/results/speed.md, or speed_PRESET.md")
     args = parser.parse_args()
-    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw = Params.load(ROOT / "params.yaml").raw
     params = Params(apply_preset(raw, load_preset(args.preset, ROOT / "presets")) if args.preset else raw)
     out = args.out or f"benchmarks/results/speed{'_' + args.preset if args.preset else ''}.md"
     lines = [f"CPU: {cpu_model()}, threads: {torch.get_num_threads()}, torch {torch.__version__}"

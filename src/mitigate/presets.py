@@ -14,6 +14,7 @@ from typing import Any
 
 import yaml
 
+from .config import Params
 from .errors import ConfigError, InputError, UserError
 
 PRESETS_DIR = Path("presets")
@@ -82,7 +83,7 @@ def main(argv: list[str]) -> None:
     if len(argv) != 1:
         raise UserError(f"usage: python -m mitigate.presets NAME (one of: {', '.join(available())})")
     preset = load_preset(argv[0])
-    apply_preset(yaml.safe_load(Path("params.yaml").read_text()), preset)  # every key must exist
+    apply_preset(Params.load().raw, preset)  # every key must exist
     print(" ".join(set_param_arguments(preset)))
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from . import paths
 from .curves import Curves
 from .data.dataset import TensorSplit, load_info, load_split
-from .data.swaps import load_training_split
+from .data.swaps import load_training_split, training_set_folders
 from .data.label_noise import compare_transitions, transition_matrix
 from .fileio import atomic_path, write_json
 from .resume import stage_checkpoint
@@ -28,7 +28,7 @@ def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, de
     valid = TensorSplit(load_split(paths.DATASET, "valid"), device)
     model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed, epochs_key)
     curves = Curves()
-    resume = stage_checkpoint(stage, [paths.DATASET, *([paths.AUGMENTED] if training_set == "augmented" else [])], device)
+    resume = stage_checkpoint(stage, training_set_folders(training_set), device)
     log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name, checkpoint=resume)
     with atomic_path(model_path) as checkpoint:
         save_predictor(checkpoint, model, info["input_shape"], info["num_classes"])

@@ -33,6 +33,11 @@ def with_swaps(train: Split, swaps: Split) -> Split:
     return Split(np.concatenate([train.images, swaps.images]), pd.concat([originals, swaps.table], ignore_index=True))
 
 
+def training_set_folders(training_set: str) -> list[str]:
+    """The stored folders `load_training_split` reads for `training_set`."""
+    return [paths.DATASET, *([paths.AUGMENTED] if training_set == "augmented" else [])]
+
+
 def load_training_split(training_set: str) -> Split:
     """`dataset`: the biased training split; `augmented`: it followed by the stored swaps."""
     train = load_split(paths.DATASET, "train")
