@@ -6,7 +6,7 @@ from mitigate import paths
 from mitigate.cli import run_stage
 from mitigate.config import Params
 from mitigate.errors import UserError
-from mitigate.methods import method_hparams, training_sets
+from mitigate.methods import method_hparams, training_set_of
 from mitigate.runner import train_and_store
 from mitigate.train_settings import TrainSettings
 
@@ -17,12 +17,10 @@ def main() -> None:
     method = sys.argv[1]
     params = Params.load()
     hparams = method_hparams(params, method)
-    sets = training_sets(params)
-    if method not in sets:
-        raise UserError(f"params.yaml: methods: has no entry {method!r}; add `{method}: dataset`")
+    training_set = training_set_of(params, method)
     settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
     train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}",
-                    sets[method], paths.train_metrics(method), stage=f"train@{method}")
+                    training_set, paths.train_metrics(method), stage=f"train@{method}")
 
 
 if __name__ == "__main__":

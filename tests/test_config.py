@@ -11,7 +11,7 @@ from mitigate.checkpoint import load_predictor, save_predictor
 from mitigate.config import DataSettings, Params, SplitSettings
 from mitigate.data.dataset import SPLITS, load_info, load_split, save_dataset
 from mitigate.errors import ConfigError, InputError, UserError
-from mitigate.methods import METHODS, method_hparams, method_names
+from mitigate.methods import METHODS, method_hparams, method_names, training_set_of
 from mitigate.train_settings import BiasedSettings, TrainSettings
 from mitigate.training import build_method
 
@@ -45,8 +45,14 @@ def test_project_params_parse():
     assert isinstance(biased, BiasedSettings) and 0 < biased.q <= 1
     names = method_names(params)
     assert names and set(names) <= set(METHODS)
-    for name in METHODS:  # every registered method has its hyper-parameters, valid
-        assert isinstance(method_hparams(params, name), METHODS[name].Hparams)
+
+
+def test_every_registered_method_runs_in_a_scenario_with_valid_hyper_parameters():
+    bias, noisy = Params.load(PARAMS), Params.load(ROOT / "noisy/params.yaml")
+    assert set(method_names(bias)) | set(method_names(noisy)) == set(METHODS)
+    for params in (bias, noisy):
+        for name in method_names(params):
+            assert isinstance(method_hparams(params, name), METHODS[name].Hparams)
 
 
 def test_settings_are_frozen():
@@ -90,6 +96,10 @@ def split(p):
 
 def methods(p):
     return method_names(p)
+
+
+def biaswap_set(p):
+    return training_set_of(p, "biaswap")
 
 
 def lff(p):
@@ -154,7 +164,7 @@ BAD = [
     ("methods", top("methods", {}), methods),
     ("methods", top("methods", ["vanilla", "lff"]), methods),
     ("methods.vanilla", top("methods", {"vanilla": "elsewhere"}), methods),
-    ("methods.biaswap", top("methods", {"biaswap": "dataset"}), methods),
+    ("methods.biaswap", top("methods", {"biaswap": "dataset"}), biaswap_set),
     ("method.lff", lambda raw: raw["method"].pop("lff"), lff),
     ("method.lff.q", lambda raw: raw["method"]["lff"].update(q=0), lff),
     ("method.lff.ema_alpha", lambda raw: raw["method"]["lff"].update(ema_alpha=1.0), lff),

@@ -1,26 +1,43 @@
 """dvc.yaml declares what each stage reads, so DVC's cache can be trusted."""
-import shlex
 import subprocess
-from pathlib import Path
 
+import networkx as nx
 import yaml
+from dvc.repo import Repo
 
-from imports import ROOT, package_files
-
-
-def stage_commands():
-    stages = yaml.safe_load((ROOT / "dvc.yaml").read_text())["stages"]
-    for name, stage in stages.items():
-        body = stage.get("do", stage)
-        yield name, shlex.split(body["cmd"])[1], body["deps"]
+from imports import ROOT
+from mitigate.dvc_deps import SCENARIOS, rewrite
 
 
-def test_every_stage_declares_the_package_code_it_imports():
-    for name, script, deps in stage_commands():
-        declared = [Path(d) for d in deps]
-        assert Path(script) in declared, f"{name}: its script {script} is not a dep"
-        for needed in package_files(ROOT / script):
-            assert any(needed == d or d in needed.parents for d in declared), f"{name}: {needed} is imported but not a dep"
+def test_every_dvc_yaml_lists_the_code_deps_its_stages_import():
+    for name in SCENARIOS:
+        assert rewrite(ROOT / name) == (ROOT / name).read_text(), f"{name}: run `python -m mitigate.dvc_deps`"
+
+
+def test_a_dropped_or_extra_code_dep_is_put_right():
+    written = (ROOT / "dvc.yaml").read_text()
+    dropped = written.replace("      - src/mitigate/runner.py\n", "", 1)
+    extra = written.replace("      - stages/split.py\n", "      - stages/split.py\n      - src/mitigate/viz.py\n", 1)
+    assert dropped != written and extra != written
+    assert rewrite(ROOT / "dvc.yaml", dropped) == written and rewrite(ROOT / "dvc.yaml", extra) == written
+
+
+def stages_reading(path: str) -> dict[str, set[str]]:
+    """Per scenario: the stages that depend on `path` directly, and every stage downstream of them
+    (what `dvc repro` reruns after `path` changes), from DVC's own resolution of dvc.yaml."""
+    repo = Repo(str(ROOT))
+    graph = repo.index.graph
+    direct = {stage for stage in graph if any(str(dep.fs_path) == str(ROOT / path) for dep in stage.deps)}
+    stale = set(direct)
+    for stage in direct:
+        stale |= nx.ancestors(graph, stage)  # DVC's graph points from a stage to the stages it reads
+    return {stage.addressing for stage in stale}
+
+
+def test_editing_one_method_makes_only_its_stage_and_readers_stale():
+    assert stages_reading("src/mitigate/methods/lff.py") == {"train@lff", "evaluate"}
+    assert stages_reading("src/mitigate/methods/elr.py") == {"noisy/dvc.yaml:train@elr", "noisy/dvc.yaml:split_noise",
+                                                           "noisy/dvc.yaml:memorization@elr", "noisy/dvc.yaml:evaluate"}
 
 
 def test_synthesize_depends_on_the_raw_data_whose_default_is_in_git():

@@ -13,15 +13,14 @@ from mitigate.models import MODELS
 from mitigate.train_settings import TrainSettings
 from mitigate.training import build_method, fit
 
-from imports import ROOT
-from tiny import INPUT_SHAPE, NUM_CLASSES, TINY_EPOCHS, tiny_hparams, tiny_tensor_split
+from tiny import INPUT_SHAPE, NUM_CLASSES, TINY_EPOCHS, tiny_hparams, tiny_tensor_split, project_params
 
 CPU = torch.device("cpu")
 
 
 @pytest.fixture(scope="module")
 def params() -> Params:
-    return Params.load(ROOT / "params.yaml")
+    return project_params()
 
 
 def settings_for(params: Params, **changes) -> TrainSettings:

@@ -14,8 +14,7 @@ from mitigate.noise_detection import (FoldTraining, NoiseSplitSettings, cleanlab
                                       out_of_sample_probabilities, transition_noisy_scores)
 from mitigate.train_settings import TrainSettings
 
-from imports import ROOT
-from tiny import NUM_CLASSES, tiny_tensor_split
+from tiny import NUM_CLASSES, tiny_tensor_split, project_params
 
 
 def test_folds_are_stratified_by_label():
@@ -99,7 +98,7 @@ def test_detection_metrics_by_hand():
 @pytest.mark.parametrize("method", ["vanilla", "elr"])
 def test_out_of_sample_probabilities_cover_every_sample_once(method):
     train = tiny_tensor_split(40)
-    params = Params.load(ROOT / "params.yaml")
+    params = project_params()
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=1, batch_size=16)
     training = FoldTraining(method, method_hparams(params, method), settings, folds=4)
     probabilities = out_of_sample_probabilities(train, training, num_classes=NUM_CLASSES, seed=0)
@@ -110,5 +109,5 @@ def test_out_of_sample_probabilities_cover_every_sample_once(method):
 
 
 def test_fold_method_must_train_on_the_dataset():
-    with pytest.raises(ConfigError, match="noise_split.method: unknown value 'biaswap'"):
+    with pytest.raises(ConfigError, match="noise_split.method: biaswap trains on the augmented set, not on labels alone"):
         parse_section(NoiseSplitSettings, {"folds": 4, "epochs": 1, "method": "biaswap"}, "noise_split")

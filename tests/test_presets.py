@@ -46,13 +46,13 @@ def test_presets_ship():
 
 def test_overrides_and_removals_as_dvc_arguments(tmp_path):
     (tmp_path / "p.yaml").write_text("set:\n  train.epochs: 5\n  data.root: /a/b\n  swapae.samplings: [cam]\n"
-                                     "  methods.vanilla: dataset\nremove: [methods.gce]\n")
+                                     "  methods.vanilla: dataset\nremove: [methods.pgd]\n")
     preset = load_preset("p", tmp_path)
     assert set_param_arguments(preset) == ["-S", "train.epochs=5", "-S", "data.root=/a/b", "-S", 'swapae.samplings=["cam"]',
-                                           "-S", "methods.vanilla=dataset", "-S", "~methods.gce"]
+                                           "-S", "methods.vanilla=dataset", "-S", "~methods.pgd"]
     merged = apply_preset(PARAMS, preset)
-    assert merged["train"]["epochs"] == 5 and merged["swapae"]["samplings"] == ["cam"] and "gce" not in merged["methods"]
-    assert PARAMS["train"]["epochs"] != 5 and "gce" in PARAMS["methods"]  # the original is untouched
+    assert merged["train"]["epochs"] == 5 and merged["swapae"]["samplings"] == ["cam"] and "pgd" not in merged["methods"]
+    assert PARAMS["train"]["epochs"] != 5 and "pgd" in PARAMS["methods"]  # the original is untouched
 
 
 def test_unknown_key_and_spaces_are_one_line_errors(tmp_path):

@@ -11,13 +11,12 @@ from mitigate.methods import check_schedule, method_hparams
 from mitigate.noise_detection import FoldTraining, out_of_sample_probabilities
 from mitigate.train_settings import TrainSettings
 
-from imports import ROOT
-from tiny import NUM_CLASSES, build_tiny_method, tiny_tensor_split
+from tiny import NUM_CLASSES, build_tiny_method, tiny_tensor_split, project_params
 
 
 @pytest.fixture(scope="module")
 def params() -> Params:
-    return Params.load(ROOT / "params.yaml")
+    return project_params()
 
 
 def test_portion_rounds_halves_up():

@@ -3,6 +3,7 @@ import dataclasses
 
 import numpy as np
 import torch
+import yaml
 
 from mitigate.config import Params
 from mitigate.data.dataset import Split, TensorSplit, make_split
@@ -36,6 +37,13 @@ TINY_PHASES = {"dfa": {"swap_start": 0.5, "lr_decay_every": 0.5}, "nal": {"warmu
                "pgd": {"biased_length": 0.5}}
 
 
+def project_params() -> Params:
+    """The bias track's params.yaml with the noisy-label track's `noise_split` and method
+    hyper-parameters added (noisy/params.yaml): every registered method as its scenario sets it."""
+    bias, noisy = (yaml.safe_load((ROOT / name).read_text()) for name in ("params.yaml", "noisy/params.yaml"))
+    return Params({**bias, "noise_split": noisy["noise_split"], "method": {**noisy["method"], **bias["method"]}})
+
+
 def tiny_hparams(params: Params, name: str, **changes):
     """params.yaml's hyper-parameters of method `name`, with TINY_PHASES and then `changes`."""
     return dataclasses.replace(method_hparams(params, name), **{**TINY_PHASES.get(name, {}), **changes})
@@ -44,7 +52,7 @@ def tiny_hparams(params: Params, name: str, **changes):
 def build_tiny_method(name: str, n: int = 64, epochs: int = TINY_EPOCHS, **changes):
     """Method `name` with params.yaml's settings and `tiny_hparams` (`changes` applied last),
     batch size 16, on `tiny_tensor_split(n)`; returns (method, training split)."""
-    params = Params.load(ROOT / "params.yaml")
+    params = project_params()
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=epochs, batch_size=16)
     train = tiny_tensor_split(n)
     return build_method(name, tiny_hparams(params, name, **changes), settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train

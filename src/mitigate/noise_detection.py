@@ -28,7 +28,9 @@ class NoiseSplitSettings:
     method: str  # trains the fold models (hyper-parameters from method.<name>)
 
     def problems(self) -> Problems:
-        yield from choice(self.method, "method", [name for name, cls in METHODS.items() if cls.training_set is None])
+        yield from choice(self.method, "method", list(METHODS))
+        if self.method in METHODS and METHODS[self.method].training_set is not None:
+            yield "method", f"{self.method} trains on the {METHODS[self.method].training_set} set, not on labels alone; choose another method"
         if not self.folds >= 2:
             yield "folds", f"must be >= 2, got {self.folds}"
         if not self.epochs > 0:

@@ -3,6 +3,7 @@ DATASET = "data/dataset"
 BIASED_MODEL = "data/biased/model.pt"
 SPLIT_TABLE = "data/split/train.csv"
 TRAINED_DIR = "data/trained"
+CEILING_MODEL = "data/trained/ceiling.pt"  # noisy track: vanilla on the true labels
 CURVES_DIR = "metrics/curves"
 SYNTH_METRICS = "metrics/synthesize.json"
 LABEL_NOISE_METRICS = "metrics/label_noise.json"  # realised transition matrices T_ij = p(noisy j | true i)

@@ -3,7 +3,7 @@
 COLUMNS = (("test", "unbiased"), ("test", "aligned"), ("test", "conflicting"), ("test", "worst_group"),
            ("valid", "unbiased"))
 HEADERS = ("method", "unbiased", "aligned", "conflicting", "worst group", "valid")
-NOTES = {"biased": "biased (GCE)"}
+NOTES = {"biased": "biased (GCE)", "ceiling": "ceiling (vanilla, clean labels)"}
 
 
 def percent(value) -> str:

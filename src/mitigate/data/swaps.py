@@ -39,8 +39,11 @@ def training_set_folders(training_set: str) -> list[str]:
 
 
 def load_training_split(training_set: str) -> Split:
-    """`dataset`: the biased training split; `augmented`: it followed by the stored swaps."""
+    """`dataset`: the training split; `augmented`: it followed by the stored swaps; `clean`: it
+    with its true labels (what a model would learn without label noise: the noisy track's ceiling)."""
     train = load_split(paths.DATASET, "train")
     if training_set == "augmented":
         return with_swaps(train, load_split(paths.AUGMENTED, paths.SWAPS_SPLIT))
+    if training_set == "clean":
+        return Split(train.images, train.table.assign(label=train.table["true_label"], noisy=False))
     return train

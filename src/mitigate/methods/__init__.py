@@ -1,13 +1,13 @@
 """Training methods behind one interface (`methods.base.Method`) and one registry.
 
-Adding a method: a module here with a `Method` subclass decorated by `@register_method(name)`,
-its hyper-parameters under `method.<name>` in params.yaml, and an entry `<name>: <training set>`
-in `methods`.
+Adding a method: a module `<name>.py` here with a `Method` subclass decorated by
+`@register_method(name)`, its name in `base.BUILT_IN_METHODS` (the registry imports it at its first
+lookup), its hyper-parameters under `method.<name>` in the scenario's params.yaml, and an entry
+`<name>: <training set>` in `methods`; then `python -m mitigate.dvc_deps` adds its file to dvc.yaml.
 """
 from ..config import Length, Params, parse_section
 from ..errors import ConfigError
-from .base import METHODS, Method, register_method  # noqa: F401
-from . import biaswap, coteaching, dfa, dividemix, elr, gce, group_dro, lff, mae, nal, pgd, vanilla  # noqa: E402,F401  (register the built-in methods)
+from .base import BUILT_IN_METHODS, METHODS, Method, register_method  # noqa: F401
 
 
 def _check_known(name, key: str = "methods") -> None:
@@ -15,12 +15,12 @@ def _check_known(name, key: str = "methods") -> None:
         raise ConfigError(key, f"unknown method {name!r}; valid: {', '.join(sorted(METHODS))}")
 
 
-TRAINING_SETS = ("dataset", "augmented")  # the biased training split; it plus the BiaSwap swaps
+TRAINING_SETS = ("dataset", "augmented", "clean")  # see data.swaps.load_training_split
 
 
 def training_sets(params: Params) -> dict[str, str]:
     """params.yaml `methods`: a non-empty mapping of registered method names to the training
-    set each reads (a method that needs one, such as biaswap, must be given it)."""
+    set each reads. Checked without importing the methods (see `training_set_of`)."""
     entries = params.get("methods")
     if not isinstance(entries, dict) or not entries:
         raise ConfigError("methods", "must be a non-empty mapping of method name to training set, e.g. {vanilla: dataset}")
@@ -28,10 +28,19 @@ def training_sets(params: Params) -> dict[str, str]:
         _check_known(name)
         if training_set not in TRAINING_SETS:
             raise ConfigError(f"methods.{name}", f"unknown training set {training_set!r}; valid: {', '.join(TRAINING_SETS)}")
-        needed = METHODS[name].training_set
-        if needed is not None and training_set != needed:
-            raise ConfigError(f"methods.{name}", f"{name} trains on the {needed} set; write `{name}: {needed}`")
     return entries
+
+
+def training_set_of(params: Params, name: str) -> str:
+    """The training set method `name` reads (params.yaml `methods.<name>`); a method that needs
+    one, such as biaswap, must be given it."""
+    entries = training_sets(params)
+    if name not in entries:
+        raise ConfigError("methods", f"has no entry {name!r}; add `{name}: dataset`")
+    needed = METHODS[name].training_set
+    if needed is not None and entries[name] != needed:
+        raise ConfigError(f"methods.{name}", f"{name} trains on the {needed} set; write `{name}: {needed}`")
+    return entries[name]
 
 
 def method_names(params: Params) -> list[str]:

@@ -2,7 +2,9 @@
 optimizers; `update` takes one batch and one optimizer step and returns named losses;
 `predict` gives logits of the inference network(s); `on_epoch_end` is a hook for methods that
 need a pass over the data; `sampling_weights` lets a method draw its batches non-uniformly."""
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from typing import Callable
 
 import torch
@@ -21,13 +23,42 @@ class NoHparams:
         return iter(())
 
 
-METHODS: dict[str, type["Method"]] = {}
+class MethodRegistry(Mapping):
+    """Method classes by name. A built-in method is defined in the module of its name in this
+    package and imported at its first lookup, so a stage loads only the methods it runs and
+    dvc.yaml lists exactly their files as deps (`python -m mitigate.dvc_deps`)."""
+
+    def __init__(self, package: str, built_in: tuple[str, ...]):
+        self.package, self.built_in = package, built_in
+        self._classes: dict[str, type["Method"]] = {}
+
+    def add(self, name: str, cls: type["Method"]) -> None:
+        self._classes[name] = cls
+
+    def __getitem__(self, name: str) -> type["Method"]:
+        if name not in self._classes and name in self.built_in:
+            import_module(f"{self.package}.{name}")
+        return self._classes[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self.built_in or name in self._classes
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(set(self.built_in) | set(self._classes)))
+
+    def __len__(self) -> int:
+        return len(set(self.built_in) | set(self._classes))
+
+
+BUILT_IN_METHODS = ("biaswap", "coteaching", "dfa", "dividemix", "elr", "gce", "group_dro", "lff", "mae", "nal",
+                    "pgd", "vanilla")
+METHODS = MethodRegistry(__package__, BUILT_IN_METHODS)
 
 
 def register_method(name: str):
     def add(cls):
         cls.name = name
-        METHODS[name] = cls
+        METHODS.add(name, cls)
         return cls
     return add
 

@@ -1,0 +1,20 @@
+"""Stage train_ceiling (noisy-label track): vanilla cross-entropy on the training split's true
+labels, the noise-free ceiling that the noisy-label methods are measured against."""
+import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+from mitigate import paths
+from mitigate.cli import run_stage
+from mitigate.config import Params
+from mitigate.methods import method_hparams
+from mitigate.runner import train_and_store
+from mitigate.train_settings import TrainSettings
+
+
+def main() -> None:
+    params = Params.load()
+    settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
+    train_and_store("vanilla", method_hparams(params, "vanilla"), settings, seed, device, paths.CEILING_MODEL,
+                    f"{paths.CURVES_DIR}/ceiling", "clean", stage="train_ceiling")
+
+
+if __name__ == "__main__":
+    run_stage(main)
