@@ -16,20 +16,23 @@ import yaml
 from fixtures import write_cifar10_batches
 from imports import ROOT
 
-PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
-                 "data/raw/README.md"]
+PROJECT_FILES = ["dvc.yaml", "params.yaml", "noisy/dvc.yaml", "noisy/params.yaml", "stages", "src", ".dvc/config", ".dvcignore",
+                 ".gitignore", "data/raw/README.md"]
 # Two epochs of train: params.yaml's phase fractions would round to 0 epochs, so each phase gets 1.
-TINY_PHASES = {("method", "dfa", "swap_start"): 0.5, ("method", "dfa", "lr_decay_every"): 0.5, ("method", "nal", "warmup"): 0.5,
-               ("method", "dividemix", "warmup"): 0.5, ("method", "dividemix", "rampup"): 0.5,
-               ("method", "coteaching", "ramp"): 0.5}
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "steps"): 10,
         ("swapae", "judge_epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
-        ("noise_split", "epochs"): 2, **TINY_PHASES}
-SWAPAE_STAGES = {"train_swapae@cam", "train_swapae@uniform"}
-ALL_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment", "train@vanilla", "train@lff", "train@dfa",
-              "train@pgd", "train@group_dro", "train@gce", "train@mae", "train@nal", "train@elr", "train@coteaching", "train@dividemix", "train@biaswap", "embed@dfa",
-              "memorization@vanilla", "memorization@elr", "split_noise",
-              "evaluate"}
+        ("method", "dfa", "swap_start"): 0.5, ("method", "dfa", "lr_decay_every"): 0.5}
+TINY_NOISY = {("data", "test_size"): 200, ("train", "epochs"): 2, ("noise_split", "epochs"): 2,
+              ("method", "nal", "warmup"): 0.5, ("method", "dividemix", "warmup"): 0.5,
+              ("method", "dividemix", "rampup"): 0.5, ("method", "coteaching", "ramp"): 0.5}
+SWAPAE_STAGES = {"train_swapae@cam"}
+BIAS_METHODS = {"vanilla", "lff", "biaswap", "dfa", "pgd", "group_dro"}
+BIAS_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment",
+               *(f"train@{m}" for m in BIAS_METHODS), "embed@dfa", "evaluate"}
+NOISY_METHODS = {"vanilla", "gce", "mae", "nal", "elr", "coteaching", "dividemix"}
+NOISY_STAGES = {f"noisy/dvc.yaml:{stage}" for stage in ("synthesize", "split_noise", *(f"train@{m}" for m in NOISY_METHODS),
+                                                        "train_ceiling", "memorization@vanilla", "memorization@elr", "evaluate")}
+GIT_USER = ("-c", "user.name=t", "-c", "user.email=t@t")
 
 
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
@@ -41,18 +44,25 @@ def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
     return result
 
 
-def set_params(repo: Path, changes: dict) -> None:
+def set_params(repo: Path, changes: dict, params: str = "params.yaml") -> None:
     """`changes`: {(key, sub-key, ...): value}."""
-    params = yaml.safe_load((repo / "params.yaml").read_text())
+    values = yaml.safe_load((repo / params).read_text())
     for (*path, key), value in changes.items():
-        node = params
+        node = values
         for part in path:
             node = node[part]
         node[key] = value
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    (repo / params).write_text(yaml.safe_dump(values, sort_keys=False))
+
+
+def commit(repo: Path, message: str) -> None:
+    run(repo, "git", "add", "-A")
+    run(repo, "git", *GIT_USER, "commit", "-q", "-m", message)
 
 
 def ran_stages(output: str) -> set[str]:
+    """Stages that executed their command (a stage restored from the run-cache prints
+    "Stage '...' is cached - skipping run" instead)."""
     return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")}
 
 
@@ -61,23 +71,23 @@ def snapshot(repo: Path) -> dict[str, str]:
     return {str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest() for p in files}
 
 
-def make_repo(repo: Path, changes: dict) -> Path:
-    """The project in a fresh git repository with `changes` to params.yaml, after one `dvc repro`
-    that must run every stage."""
+def make_repo(repo: Path, changes: dict, noisy_changes: dict | None = None) -> Path:
+    """The project in a fresh git repository with `changes` to params.yaml (and `noisy_changes` to
+    noisy/params.yaml), committed, after one `dvc repro` that must run every bias-track stage."""
     for name in PROJECT_FILES:
         source = ROOT / name
         if source.is_dir():
             shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        elif source.exists():
+        else:
             (repo / name).parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(source, repo / name)
     set_params(repo, changes)
+    set_params(repo, noisy_changes or TINY_NOISY, "noisy/params.yaml")
     run(repo, "git", "init", "-q")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "--allow-empty", "-m", "empty")
-    run(repo, "git", "add", "-A")
-    run(repo, "git", "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "project")
+    commit(repo, "project")
     first = run(repo, "dvc", "repro")
-    assert ran_stages(first.stdout) == ALL_STAGES
+    assert ran_stages(first.stdout) == BIAS_STAGES  # the default is the bias track alone
+    commit(repo, "tiny run")
     return repo
 
 
@@ -95,8 +105,7 @@ def cifar_repo(tmp_path_factory) -> Path:
     cifar = {("data", "dataset"): "corrupted_cifar10", ("data", "source"): "torchvision", ("data", "root"): str(raw),
              ("data", "aligned_ratio"): 0.8, ("data", "severity"): 5, ("data", "corruption_type"): 1,
              ("train", "arch"): "resnet20", ("train", "augment"): "crop_flip", ("biased", "arch"): "resnet20",
-             ("method", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1, ("method", "pgd", "biased_length"): 0.5,
-             ("noise_split", "epochs"): 1}
+             ("method", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1, ("method", "pgd", "biased_length"): 0.5}
     return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | cifar)
 
 
@@ -115,7 +124,7 @@ def test_corrupted_cifar10_runs_every_stage_with_resnet20(cifar_repo):
         checkpoint = torch.load(cifar_repo / f"data/trained/{method}.pt", weights_only=True)
         assert "resnet20" in checkpoint["arch"]
     table = (cifar_repo / "metrics/evaluate.md").read_text()
-    assert all(f"| {m} |" in table for m in ("vanilla", "lff", "dfa", "biaswap", "dividemix"))
+    assert all(f"| {m} |" in table for m in ("vanilla", "lff", "dfa", "biaswap", "pgd"))
     assert (cifar_repo / "metrics/figures/corruptions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert ran_stages(run(cifar_repo, "dvc", "repro").stdout) == set()
 
@@ -144,13 +153,24 @@ def test_dfa_features_are_embedded_and_scored(repo):
 def test_second_repro_runs_nothing(repo):
     again = run(repo, "dvc", "repro")
     assert ran_stages(again.stdout) == set()
-    assert run(repo, "dvc", "status").stdout.strip() == "Data and pipelines are up to date."
+    assert run(repo, "dvc", "status", "dvc.yaml").stdout.strip() == "Data and pipelines are up to date."
+
+
+def test_editing_one_method_file_makes_exactly_its_stage_and_readers_stale(repo):
+    lff = repo / "src/mitigate/methods/lff.py"
+    original = lff.read_text()
+    lff.write_text(original + "# edited\n")
+    try:
+        assert set(json.loads(run(repo, "dvc", "status", "--json", "dvc.yaml").stdout)) == {"train@lff"}
+        assert ran_stages(run(repo, "dvc", "repro", "--dry").stdout) == {"train@lff", "evaluate"}
+    finally:
+        lff.write_text(original)
 
 
 def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
     before = snapshot(repo)
     set_params(repo, {("method", "lff", "ema_alpha"): 0.5})
-    assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == {"train@lff"}
+    assert set(json.loads(run(repo, "dvc", "status", "--json", "dvc.yaml").stdout)) == {"train@lff"}
     output = run(repo, "dvc", "repro").stdout
     assert ran_stages(output) == {"train@lff", "evaluate"}
     after = snapshot(repo)
@@ -161,7 +181,7 @@ def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
 
 def test_a_swapae_param_reruns_exactly_the_biaswap_branch(repo):
     set_params(repo, {("swapae", "patch_weight"): 2.0})
-    assert set(json.loads(run(repo, "dvc", "status", "--json").stdout)) == SWAPAE_STAGES
+    assert set(json.loads(run(repo, "dvc", "status", "--json", "dvc.yaml").stdout)) == SWAPAE_STAGES
     output = run(repo, "dvc", "repro").stdout
     assert ran_stages(output) == SWAPAE_STAGES | {"augment", "train@biaswap", "evaluate"}
 
@@ -181,28 +201,19 @@ def test_augment_stores_only_the_swaps(repo):
     assert not split.set_index("index").loc[content.index, "conflicting"].any()
 
 
-def test_label_noise_runs_through_the_pipeline(repo):
-    set_params(repo, {("data", "label_noise"): "symmetric", ("data", "noise_rate"): 0.5})
-    run(repo, "dvc", "repro")
-    noise = json.loads((repo / "metrics/label_noise.json").read_text())
-    assert noise["label_noise"] == "symmetric" and noise["asked_rate"] == 0.5
-    T = np.array(noise["train_transition"])
-    np.testing.assert_allclose(T.sum(1), 1, atol=1e-5)
-    np.testing.assert_allclose(np.diag(T), 0.5, atol=0.02)
-    counts = json.loads((repo / "metrics/synthesize.json").read_text())
-    assert abs(counts["train"]["noise_rate"] - 0.5) < 0.01 and counts["test"]["noise_rate"] == 0.0
-    detection = json.loads((repo / "metrics/split_noise.json").read_text())
-    assert detection["true_noisy"] == counts["train"]["noisy_labels"]
-    for detector in ("gmm", "transition", "cleanlab"):
-        assert 0 <= detection[detector]["auc"] <= 1 and 0 <= detection[detector]["f1"] <= 1
-    memorized = (repo / "metrics/curves/elr/memorization/noisy_label.tsv").read_text().splitlines()
-    assert memorized[0] == "epoch\tnoisy_label" and len(memorized) == 3  # header + 2 epochs
-    assert (repo / "metrics/figures/memorization_elr.png").exists()
-    learned = json.loads((repo / "metrics/train/nal.json").read_text())["learned_transition"]
-    assert 0 <= learned["mean_abs_difference"] <= 1 and np.array(learned["true"]).shape == (10, 10)
 
 
-def test_a_bad_param_fails_in_one_line_and_leaves_outputs(repo):
+def test_the_committed_params_come_back_from_the_run_cache(repo):
+    """After the experiments above, the committed params again: every stage is restored from
+    DVC's run-cache, none trains, and the outputs are the committed ones."""
+    run(repo, "git", "checkout", "params.yaml")
+    output = run(repo, "dvc", "repro").stdout
+    assert ran_stages(output) == set()
+    assert "Stage 'train@lff' is cached - skipping run, checking out outputs" in output
+    assert run(repo, "git", "status", "--porcelain").stdout == ""  # dvc.lock is the committed one
+
+
+def test_a_failed_stage_leaves_nothing_half_written_and_checkout_restores(repo):
     before = snapshot(repo)
     set_params(repo, {("data", "aligned_ratio"): 1.5})
     failed = run(repo, "dvc", "repro", check=False)
@@ -210,5 +221,63 @@ def test_a_bad_param_fails_in_one_line_and_leaves_outputs(repo):
     errors = [line for line in failed.stderr.splitlines() if line.startswith("error:")]
     assert errors == ["error: params.yaml: data.aligned_ratio: must be in (0, 1), got 1.5"]
     assert "Traceback" not in failed.stderr
-    assert snapshot(repo) == before
     assert not list(repo.rglob("*.tmp"))
+    run(repo, "git", "checkout", "params.yaml")
+    run(repo, "dvc", "checkout")  # the README's command for the last good outputs
+    assert snapshot(repo) == before
+
+
+def test_the_noisy_label_track_runs_apart_with_its_ceiling(repo):
+    output = run(repo, "dvc", "repro", "noisy/dvc.yaml").stdout
+    assert ran_stages(output) == NOISY_STAGES
+    noisy = repo / "noisy"
+    noise = json.loads((noisy / "metrics/label_noise.json").read_text())
+    assert noise["label_noise"] == "symmetric" and noise["asked_rate"] == 0.5
+    T = np.array(noise["train_transition"])
+    np.testing.assert_allclose(T.sum(1), 1, atol=1e-5)
+    np.testing.assert_allclose(np.diag(T), 0.5, atol=0.02)
+    counts = json.loads((noisy / "metrics/synthesize.json").read_text())
+    assert abs(counts["train"]["noise_rate"] - 0.5) < 0.01 and counts["test"]["noise_rate"] == 0.0
+    detection = json.loads((noisy / "metrics/split_noise.json").read_text())
+    assert detection["true_noisy"] == counts["train"]["noisy_labels"]
+    for detector in ("gmm", "transition", "cleanlab"):
+        assert 0 <= detection[detector]["auc"] <= 1 and 0 <= detection[detector]["f1"] <= 1
+    memorized = (noisy / "metrics/curves/elr/memorization/noisy_label.tsv").read_text().splitlines()
+    assert memorized[0] == "epoch\tnoisy_label" and len(memorized) == 3  # header + 2 epochs
+    assert (noisy / "metrics/figures/memorization_elr.png").exists()
+    learned = json.loads((noisy / "metrics/train/nal.json").read_text())["learned_transition"]
+    assert 0 <= learned["mean_abs_difference"] <= 1 and np.array(learned["true"]).shape == (10, 10)
+    table = (noisy / "metrics/evaluate.md").read_text()
+    assert table.splitlines()[2].startswith("| ceiling (vanilla, clean labels) |")
+    assert all(f"| {m} |" in table for m in NOISY_METHODS) and "| lff |" not in table and "biased" not in table
+    ceiling = json.loads((noisy / "metrics/evaluate/ceiling.json").read_text())["test"]["unbiased"]
+    vanilla = json.loads((noisy / "metrics/evaluate/vanilla.json").read_text())["test"]["unbiased"]
+    assert 0 <= vanilla <= 1 and 0 <= ceiling <= 1
+    assert not (repo / "data/split/noise.csv").exists()  # the bias track splits no labels
+    assert ran_stages(run(repo, "dvc", "repro", "noisy/dvc.yaml").stdout) == set()
+    commit(repo, "noisy track")
+
+
+def test_a_second_clone_pulls_an_experiment_and_trains_nothing(repo, tmp_path):
+    """Clone A runs an experiment and pushes it (git refs to a bare repository, data and run-cache
+    to a directory remote); clone B pulls it, lists it and applies it without training."""
+    origin, store = tmp_path / "origin.git", tmp_path / "store"
+    run(tmp_path, "git", "init", "-q", "--bare", str(origin))
+    run(repo, "dvc", "remote", "add", "-d", "shared", str(store))
+    commit(repo, "a shared DVC remote")
+    run(repo, "git", "remote", "add", "origin", str(origin))
+    run(repo, "git", "push", "-q", "origin", "HEAD:refs/heads/main")
+    trained = run(repo, "dvc", "exp", "run", "-n", "lr-2e-3", "-S", "train.lr=0.002").stdout
+    assert ran_stages(trained) >= {"train@lff", "evaluate"}
+    run(repo, "dvc", "push")
+    run(repo, "dvc", "exp", "push", "--run-cache", "origin", "lr-2e-3")
+    clone = tmp_path / "clone"
+    run(tmp_path, "git", "clone", "-q", str(origin), str(clone))
+    run(clone, "dvc", "exp", "pull", "--run-cache", "origin", "lr-2e-3")
+    assert "lr-2e-3" in run(clone, "dvc", "exp", "show", "--csv").stdout
+    run(clone, "dvc", "exp", "apply", "lr-2e-3")
+    run(clone, "dvc", "pull")
+    output = run(clone, "dvc", "repro").stdout
+    assert ran_stages(output) == set()
+    assert run(clone, "dvc", "status").stdout.strip() == "Data and pipelines are up to date."
+    assert (clone / "metrics/evaluate/lff.json").read_text() == (repo / "metrics/evaluate/lff.json").read_text()

@@ -45,13 +45,13 @@ def test_presets_ship():
 
 
 def test_overrides_and_removals_as_dvc_arguments(tmp_path):
-    (tmp_path / "p.yaml").write_text("set:\n  train.epochs: 5\n  data.root: /a/b\n  swapae.samplings: [cam]\n"
+    (tmp_path / "p.yaml").write_text("set:\n  train.epochs: 5\n  data.root: /a/b\n  swapae_samplings: [cam, uniform]\n"
                                      "  methods.vanilla: dataset\nremove: [methods.pgd]\n")
     preset = load_preset("p", tmp_path)
-    assert set_param_arguments(preset) == ["-S", "train.epochs=5", "-S", "data.root=/a/b", "-S", 'swapae.samplings=["cam"]',
+    assert set_param_arguments(preset) == ["-S", "train.epochs=5", "-S", "data.root=/a/b", "-S", 'swapae_samplings=["cam","uniform"]',
                                            "-S", "methods.vanilla=dataset", "-S", "~methods.pgd"]
     merged = apply_preset(PARAMS, preset)
-    assert merged["train"]["epochs"] == 5 and merged["swapae"]["samplings"] == ["cam"] and "pgd" not in merged["methods"]
+    assert merged["train"]["epochs"] == 5 and merged["swapae_samplings"] == ["cam", "uniform"] and "pgd" not in merged["methods"]
     assert PARAMS["train"]["epochs"] != 5 and "pgd" in PARAMS["methods"]  # the original is untouched
 
 

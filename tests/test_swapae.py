@@ -15,7 +15,7 @@ from mitigate.models.swapae import PatchCooccurrenceDiscriminator, SwappingAutoe
 from mitigate.swap_quality import gray, swap_quality
 from mitigate.swapping import SwapAESettings, SwapAETrainer, steps_per_epoch, train_swapae, uniform_cells
 
-SETTINGS = SwapAESettings(samplings=["uniform"], steps=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
+SETTINGS = SwapAESettings(steps=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
                           style_dim=16, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0,
                           gan_weight=0.1, patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=1,
                           judge_epochs=1)

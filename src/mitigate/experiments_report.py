@@ -71,11 +71,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--baseline", default="vanilla")
     parser.add_argument("--ceiling", help="a model in every experiment; adds the gap table")
     parser.add_argument("--out", required=True, metavar="PREFIX", help="writes PREFIX.md, .csv and .png")
+    parser.add_argument("--rev", help="the commit whose experiments to read (default: HEAD), for a grid run before later commits")
     parser.add_argument("--json", type=Path, metavar="FILE", help="a saved `dvc exp show --json` instead of dvc")
     return parser.parse_args(argv)
 
 
-def exp_show(saved: Path | None) -> list:
+def exp_show(saved: Path | None, rev: str | None = None) -> list:
     """The rows of `dvc exp show --json`, from dvc or from a saved copy."""
     if saved is not None:
         try:
@@ -83,7 +84,7 @@ def exp_show(saved: Path | None) -> list:
         except (OSError, json.JSONDecodeError) as error:
             raise UserError(f"cannot read {saved}: {first_line(error)}") from None
     try:
-        done = subprocess.run(["dvc", "exp", "show", "--json"], capture_output=True, text=True)
+        done = subprocess.run(["dvc", "exp", "show", "--json", *(["--rev", rev] if rev else [])], capture_output=True, text=True)
     except FileNotFoundError:
         raise UserError("dvc is not installed (no `dvc` on PATH)") from None
     if done.returncode != 0:
@@ -286,11 +287,30 @@ def gap_caption(baseline: str, ceiling: str) -> str:
             f"n/a: {ceiling} = {baseline} for some seed, the share is undefined.")
 
 
+def beyond_spread(model: Cell, baseline: Cell) -> str:
+    """"yes" only when the model's mean - std is above the baseline's mean + std."""
+    if model.mean - model.std > baseline.mean + baseline.std:
+        return "yes"
+    return "no (within spread)" if model.mean > baseline.mean else "no"
+
+
+def claims_table(summary: dict, models: list[str], groups: list[tuple], by: list[str], baseline: str) -> str:
+    lines = ["| claim | " + " | ".join(group_label(by, group) for group in groups) + " |", "|" + "---|" * (len(groups) + 1)]
+    for model in models:
+        if model != baseline:
+            lines.append(f"| {model} > {baseline} | " + " | ".join(
+                beyond_spread(summary[model, group, "unbiased"], summary[baseline, group, "unbiased"]) for group in groups) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def markdown(summary: dict, runs: list[Run], models: list[str], groups: list[tuple], args, source: str) -> str:
     show_n = len({cell.n for cell in summary.values()}) > 1
     parts = [caption(runs, summary, args.seed_key, args.metrics_dir, source) + "\n"]
     for metric, title in ACCURACIES.items():
         parts.append(f"**{title} (%)**\n\n" + markdown_table(summary, models, groups, args.by, metric, show_n))
+    if args.baseline in models and len({run.params[args.seed_key] for run in runs}) > 1:
+        parts.append(f"**Beyond the spread** (test unbiased: \"yes\" when the model's mean - std is above "
+                     f"{args.baseline}'s mean + std)\n\n" + claims_table(summary, models, groups, args.by, args.baseline))
     if args.ceiling:
         parts.append(f"**Gap closed (%)**: {gap_caption(args.baseline, args.ceiling)}\n\n"
                      + markdown_table(summary, models, groups, args.by, GAP, show_n))
@@ -340,7 +360,7 @@ def plot(path: str, summary: dict, models: list[str], groups: list[tuple], by: l
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     args.metrics_dir = str(PurePosixPath(args.metrics_dir))  # as dvc exp show writes it: no ./ nor trailing /
-    rows = exp_show(args.json)
+    rows = exp_show(args.json, args.rev)
     runs, skipped = finished_runs(rows, args.params)
     if skipped:
         print(f"skipped {len(skipped)} unfinished experiments: {', '.join(skipped)}", file=sys.stderr)
@@ -357,7 +377,7 @@ def main(argv: list[str]) -> None:
         raise UserError(f"no metrics under {args.metrics_dir}/ in experiment {runs[0].name}; set --metrics-dir")
     summary = cells(runs, args.by, models, args.metrics_dir, args.baseline, args.ceiling)
     groups = sorted({group_of(run, args.by) for run in runs}, key=sort_key)
-    source = str(args.json) if args.json else "dvc exp show"
+    source = str(args.json) if args.json else f"dvc exp show{f' --rev {args.rev}' if args.rev else ''}"
     write_text(f"{args.out}.md", markdown(summary, runs, models, groups, args, source))
     metrics = [*ACCURACIES, GAP] if args.ceiling else list(ACCURACIES)
     write_text(f"{args.out}.csv", csv_text(summary, models, groups, args.by, metrics))

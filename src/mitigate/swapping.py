@@ -8,18 +8,17 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from .cam import class_activation_maps, crop_patches, patch_center_distribution, sample_centers, uniform_distribution
-from .config import Problems, choice, positive
+from .config import Problems, positive
 from .curves import Curves
 from .errors import InputError
 from .data.dataset import TensorSplit
 from .models import Classifier
-from .models.swapae import SAMPLINGS, ImageDiscriminator, PatchCooccurrenceDiscriminator, SwappingAutoencoder
+from .models.swapae import ImageDiscriminator, PatchCooccurrenceDiscriminator, SwappingAutoencoder
 from .resume import Checkpoint
 from .runtime import derive_seed, torch_generator
 
 @dataclass(frozen=True)
 class SwapAESettings:
-    samplings: list  # one train_swapae@<sampling> stage each: patch crops from the biased model's CAM or uniform
     steps: int  # optimisation steps (batches), over passes through the training images in seeded orders
     batch_size: int
     lr: float  # Adam, betas (0, 0.99) as Park et al.
@@ -38,10 +37,6 @@ class SwapAESettings:
     judge_epochs: int  # the gray-digit classifier that measures whether a swap keeps its digit
 
     def problems(self) -> Problems:
-        if not self.samplings or len(set(self.samplings)) != len(self.samplings):
-            yield "samplings", f"must be a non-empty list of distinct values from {', '.join(SAMPLINGS)}"
-        for sampling in self.samplings:
-            yield from choice(sampling, "samplings", SAMPLINGS)
         yield from positive(self, "steps", "batch_size", "lr", "width", "content_channels", "style_dim",
                             "patch_size", "num_patches", "num_references", "r1_every", "judge_epochs")
         for name in ("rec_weight", "gan_weight", "patch_weight", "cycle_weight", "r1_weight"):

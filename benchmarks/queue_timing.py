@@ -1,0 +1,88 @@
+"""Wall time of a grid of DVC experiments on DVC's queue, and how many stages each experiment ran
+or restored from the run-cache: the timing DVC itself does not report.
+
+Queues the grid in the repository (`dvc exp run --queue` with DVC's grid syntax for -S), adds
+`-S compute.threads=<CPUs / workers>` so that the workers share the cores without spin-waiting,
+starts the workers (`dvc queue start -j N`), polls `dvc queue status` until nothing is queued or
+running, and reads each experiment's log (`dvc queue logs`) for the stages it ran.
+
+    python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2'
+
+The experiments stay in the repository (`dvc exp show`), for the report:
+`python -m mitigate.experiments_report --by data.aligned_ratio ...`.
+"""
+import argparse
+import os
+import re
+import subprocess
+import time
+from pathlib import Path
+
+from compute import cpu_model
+from tables import publish
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def dvc(*args: str, cwd: Path) -> str:
+    done = subprocess.run(["dvc", *args], cwd=cwd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"error: dvc {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]}")
+    return done.stdout
+
+
+def queue_rows(cwd: Path) -> list[tuple[str, str]]:
+    """(experiment name, status) of every task `dvc queue status` lists."""
+    rows = []
+    for line in dvc("queue", "status", cwd=cwd).splitlines():
+        match = re.match(r"^\S+\s+(\S+)\s+.*\b(Queued|Running|Success|Failed)\s*$", line)
+        if match:
+            rows.append((match.group(1), match.group(2)))
+    return rows
+
+
+def stage_counts(log: str) -> tuple[int, int]:
+    """Stages an experiment ran, and stages it restored from the run-cache."""
+    ran = len(re.findall(r"^Running stage '", log, flags=re.M))
+    restored = len(re.findall(r"^Stage '.*' is cached - skipping run", log, flags=re.M))
+    return ran, restored
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("-S", dest="grid", action="append", required=True, help="as `dvc exp run -S`, grid syntax allowed")
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--repo", type=Path, default=ROOT)
+    parser.add_argument("--out", default="benchmarks/results/queue_timing.md")
+    args = parser.parse_args()
+    threads = max(1, len(os.sched_getaffinity(0)) // args.workers)
+    before = {name for name, _ in queue_rows(args.repo)}
+    overrides = [arg for value in args.grid for arg in ("-S", value)]
+    start = time.monotonic()
+    dvc("exp", "run", "--queue", *overrides, "-S", f"compute.threads={threads}", cwd=args.repo)
+    dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
+    while any(status in ("Queued", "Running") for name, status in queue_rows(args.repo) if name not in before):
+        time.sleep(10)
+    seconds = time.monotonic() - start
+    tasks = [(name, status) for name, status in queue_rows(args.repo) if name not in before]
+    ran = restored = 0
+    for name, status in tasks:
+        r, c = stage_counts(dvc("queue", "logs", name, cwd=args.repo))
+        ran, restored = ran + r, restored + c
+    succeeded = sum(status == "Success" for _, status in tasks)
+    report = "\n".join([
+        f"# DVC queue: {len(tasks)} experiments, {args.workers} workers",
+        "",
+        f"Made by `python benchmarks/queue_timing.py --workers {args.workers} {' '.join(f'-S {g!r}' for g in args.grid)}`; "
+        f"CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} CPUs, compute.threads={threads} per worker.",
+        "",
+        "| experiments | succeeded | workers | threads each | wall time (min) | stages run | stages restored from the run-cache |",
+        "|---|---|---|---|---|---|---|",
+        f"| {len(tasks)} | {succeeded} | {args.workers} | {threads} | {seconds / 60:.1f} | {ran} | {restored} |",
+        "",
+    ])
+    publish(report, args.out)
+
+
+if __name__ == "__main__":
+    main()
