@@ -21,9 +21,7 @@ test: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
 
 bench: $(VENV)/.installed
-	$(BIN)/python benchmarks/accuracy.py
-	$(BIN)/python benchmarks/dfa_ablation.py
-	$(BIN)/python benchmarks/noisy_labels.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2' --out benchmarks/results/queue_bias_grid.md
 	$(BIN)/python benchmarks/noise_detection.py
 	$(BIN)/python benchmarks/corruption_speed.py
 	$(BIN)/python benchmarks/speed.py

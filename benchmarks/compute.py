@@ -12,6 +12,11 @@ workers). Each configuration runs in a scratch copy holding the stage's inputs, 
 own outputs are not touched. Needs the pipeline's outputs: run `dvc repro` first.
 
     python benchmarks/compute.py --before 9edfe6d
+    python benchmarks/compute.py --waiting --out benchmarks/results/waiting.md   # how idle threads wait
+
+--waiting compares how idle OpenMP threads wait (portable kernels, 2 threads): sleeping at once
+(OMP_WAIT_POLICY=PASSIVE), spinning GOMP_SPINCOUNT iterations first (libgomp, torch's OpenMP),
+libgomp's default (300,000) and spinning (ACTIVE). Waiting changes speed, never the bytes.
 """
 import argparse
 import os
@@ -34,6 +39,11 @@ INPUTS = ["data/dataset", "data/biased"]  # what train@lff and train_swapae@cam 
 STAGES = {"train@lff": ["stages/train.py", "lff"], "train_swapae@cam": ["stages/train_swapae.py", "cam"]}
 NEIGHBOUR = ["stages/train.py", "vanilla"]
 AFTER = [("portable", 1), ("portable", 2), ("native", 2)]
+WAITS = {"OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
+         "GOMP_SPINCOUNT=10000": {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "10000"},
+         "GOMP_SPINCOUNT=100000": {"OMP_WAIT_POLICY": "PASSIVE", "GOMP_SPINCOUNT": "100000"},
+         "libgomp default": {"OMP_WAIT_POLICY": ""},
+         "OMP_WAIT_POLICY=ACTIVE": {"OMP_WAIT_POLICY": "ACTIVE"}}
 
 
 def cpu_model() -> str:
@@ -43,11 +53,13 @@ def cpu_model() -> str:
     return platform.processor()
 
 
-def clean_environment(src: Path) -> dict[str, str]:
-    """This process's environment without any thread or kernel variable, importing `src`'s package."""
-    pinned = {*THREAD_VARIABLES, *WAITING, *PORTABLE_ENVIRONMENT}
+def clean_environment(src: Path, waiting: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without any thread, kernel or waiting variable, importing
+    `src`'s package, with `waiting` added (an empty OMP_WAIT_POLICY, which pin keeps, is
+    libgomp's default)."""
+    pinned = {*THREAD_VARIABLES, *WAITING, *PORTABLE_ENVIRONMENT, "GOMP_SPINCOUNT"}
     env = {k: v for k, v in os.environ.items() if k not in pinned}
-    return env | {"PYTHONPATH": str(src)}
+    return env | {"PYTHONPATH": str(src)} | (waiting or {})
 
 
 def scratch_copy(where: Path, code_rev: str | None, changes: dict) -> Path:
@@ -70,9 +82,9 @@ def scratch_copy(where: Path, code_rev: str | None, changes: dict) -> Path:
     return where
 
 
-def run_stage(copy: Path, command: list[str]) -> float:
+def run_stage(copy: Path, command: list[str], waiting: dict[str, str] | None = None) -> float:
     started = time.perf_counter()
-    subprocess.run([sys.executable, *command], cwd=copy, env=clean_environment(copy / "src"), check=True,
+    subprocess.run([sys.executable, *command], cwd=copy, env=clean_environment(copy / "src", waiting), check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.perf_counter() - started
 
@@ -80,13 +92,13 @@ def run_stage(copy: Path, command: list[str]) -> float:
 class Neighbour:
     """`train@vanilla` restarted in a loop in its own copy until the block ends."""
 
-    def __init__(self, copy: Path):
-        self.copy, self.stop, self.process = copy, threading.Event(), None
+    def __init__(self, copy: Path, waiting: dict[str, str] | None = None):
+        self.copy, self.waiting, self.stop, self.process = copy, waiting, threading.Event(), None
         self.thread = threading.Thread(target=self.loop)
 
     def loop(self):
         while not self.stop.is_set():
-            self.process = subprocess.Popen([sys.executable, *NEIGHBOUR], cwd=self.copy, env=clean_environment(self.copy / "src"),
+            self.process = subprocess.Popen([sys.executable, *NEIGHBOUR], cwd=self.copy, env=clean_environment(self.copy / "src", self.waiting),
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.process.wait()
 
@@ -101,15 +113,16 @@ class Neighbour:
         self.thread.join()
 
 
-def measure(tmp: Path, label: str, code_rev: str | None, changes: dict) -> dict[str, tuple[float, float]]:
-    """{stage: (idle seconds, busy seconds)} for one configuration."""
+def measure(tmp: Path, label: str, code_rev: str | None, changes: dict,
+            waiting: dict[str, str] | None = None) -> dict[str, tuple[float, float]]:
+    """{stage: (idle seconds, busy seconds)} for one configuration (the neighbour waits the same way)."""
     timed = scratch_copy(tmp / f"{label}-timed", code_rev, changes)
     beside = scratch_copy(tmp / f"{label}-neighbour", code_rev, changes)
     seconds = {}
     for stage, command in STAGES.items():
-        idle = run_stage(timed, command)
-        with Neighbour(beside):
-            busy = run_stage(timed, command)
+        idle = run_stage(timed, command, waiting)
+        with Neighbour(beside, waiting):
+            busy = run_stage(timed, command, waiting)
         seconds[stage] = (idle, busy)
         print(f"{label} {stage}: idle {idle:.1f} s, busy {busy:.1f} s", flush=True)
     return seconds
@@ -120,19 +133,24 @@ def main() -> None:
     parser.add_argument("--before", help="commit whose stage scripts run with torch's defaults (one that reads swapae.steps)")
     parser.add_argument("--train-epochs", type=int, default=20, help="train.epochs (params.yaml: 100)")
     parser.add_argument("--swapae-steps", type=int, default=57, help="swapae.steps (params.yaml: 1140; 57 = one pass)")
+    parser.add_argument("--waiting", action="store_true", help="compare how idle threads wait instead")
     parser.add_argument("--out", default="benchmarks/results/compute.md")
     args = parser.parse_args()
     epochs = {("train", "epochs"): args.train_epochs, ("swapae", "steps"): args.swapae_steps, ("swapae", "judge_epochs"): 1}
     missing = [name for name in INPUTS if not (ROOT / name).exists()]
     if missing:
         sys.exit(f"error: {', '.join(missing)} missing; run `dvc repro` first")
-    configurations = [(f"before ({args.before})", "torch defaults", args.before, {})] if args.before else []
-    configurations += [(f"after, {kernels}", str(threads), None, {("compute", "threads"): threads, ("compute", "cpu_kernels"): kernels})
-                       for kernels, threads in AFTER]
+    configurations = [(f"before ({args.before})", "torch defaults", args.before, {}, None)] if args.before else []
+    if args.waiting:
+        portable = {("compute", "threads"): 2, ("compute", "cpu_kernels"): "portable"}
+        configurations += [(f"portable, {label}", "2", None, portable, waiting) for label, waiting in WAITS.items()]
+    else:
+        configurations += [(f"after, {kernels}", str(threads), None, {("compute", "threads"): threads, ("compute", "cpu_kernels"): kernels},
+                            None) for kernels, threads in AFTER]
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for index, (label, threads, code_rev, changes) in enumerate(configurations):
-            seconds = measure(Path(tmp) / str(index), label.split(",")[-1].strip(), code_rev, epochs | changes)
+        for index, (label, threads, code_rev, changes, waiting) in enumerate(configurations):
+            seconds = measure(Path(tmp) / str(index), label.split(",")[-1].strip(), code_rev, epochs | changes, waiting)
             rows += [(stage, label, threads, idle, busy) for stage, (idle, busy) in seconds.items()]
     lines = [f"CPU: {cpu_model()} ({os.cpu_count()} CPUs); train.epochs {args.train_epochs}, swapae.steps {args.swapae_steps}, "
              f"swapae.judge_epochs 1; seconds of the whole stage process", "",

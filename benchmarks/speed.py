@@ -37,7 +37,8 @@ from mitigate.train_settings import TrainSettings
 from mitigate.training import build_method, fit
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore"]
+PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
+                 "data/raw/README.md"]
 
 
 def time_repro() -> tuple[float, dict[str, float]]:

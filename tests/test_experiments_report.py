@@ -56,6 +56,16 @@ def test_gap_share_is_computed_per_seed_then_averaged(tmp_path):
     assert "| lff | 30.00 ± 5.00 | 30.00 ± 5.00 |" in md.split("Gap closed")[1]
 
 
+def test_the_ceiling_can_be_the_baseline_at_a_grid_point_of_the_same_seed(tmp_path):
+    md, table = report(tmp_path, "--ceiling-at", "data.aligned_ratio=0.95")
+    # at 0.99 the gap is vanilla at 0.95 minus vanilla at 0.99, 0.08 for every seed; lff closes (0.05 + 0.01 seed) / 0.08
+    assert [table["lff", "0.99", "gap_closed"][key] for key in ("mean", "std", "n")] == ["75.0", "12.5", "3"]
+    assert table["lff", "0.95", "gap_closed"]["mean"] == ""  # the ceiling's own grid point: undefined
+    assert "Share of the vanilla -> vanilla at data.aligned_ratio=0.95 gap" in md
+    with pytest.raises(UserError, match="no run at data.aligned_ratio=0.9 with the seed of experiment"):
+        report(tmp_path, "--ceiling-at", "data.aligned_ratio=0.9")
+
+
 def test_gap_share_is_na_where_ceiling_equals_baseline_for_a_seed(tmp_path):
     rows = json.loads(EXP_SHOW.read_text())
     metrics = experiment(rows, "heigh-lays")["data"]["metrics"]  # 0.99, seed 1
@@ -93,6 +103,16 @@ def test_two_runs_of_one_seed_that_differ_elsewhere_are_not_averaged(tmp_path):
     with pytest.raises(UserError, match="ebony-plum and heigh-lays share data.aligned_ratio and seed but differ in "
                                         "data.label_noise: add those to --by"):
         report(tmp_path, rows=rows)
+
+
+def test_where_keeps_only_the_runs_with_a_param_value(tmp_path):
+    rows = json.loads(EXP_SHOW.read_text())
+    params = experiment(rows, "heigh-lays")["data"]["params"]["params.yaml"]["data"]  # 0.99, seed 1
+    params["seed"], params["data"]["label_noise"] = 2, "symmetric"  # ebony-plum: 0.99, seed 2, none
+    _, table = report(tmp_path, "--where", "data.label_noise=none", rows=rows)
+    assert table["vanilla", "0.99", "test.unbiased"]["n"] == "2"  # the commit (seed 0) and ebony-plum
+    with pytest.raises(UserError, match="no finished experiments in `dvc exp show` with data.label_noise=asymmetric"):
+        report(tmp_path, "--where", "data.label_noise=asymmetric", rows=rows)
 
 
 def test_no_finished_experiments(tmp_path):

@@ -156,6 +156,11 @@ def test_second_repro_runs_nothing(repo):
     assert run(repo, "dvc", "status", "dvc.yaml").stdout.strip() == "Data and pipelines are up to date."
 
 
+def test_outputs_are_hard_linked_to_the_cache_not_copied(repo):
+    for output in ("data/dataset/train/images.npy", "data/biased/model.pt", "data/augmented/train/images.npy"):
+        assert (repo / output).stat().st_nlink == 2, f"{output} is a copy of its cache file"
+
+
 def test_editing_one_method_file_makes_exactly_its_stage_and_readers_stale(repo):
     lff = repo / "src/mitigate/methods/lff.py"
     original = lff.read_text()

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 import numpy as np
+import yaml
 
 from .errors import UserError, first_line
 from .fileio import write_text
@@ -69,8 +70,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--metrics-dir", default="metrics/evaluate", help="holds <model>.json")
     parser.add_argument("--params", default="params.yaml", help="the params file of the grid")
     parser.add_argument("--baseline", default="vanilla")
-    parser.add_argument("--ceiling", help="a model in every experiment; adds the gap table")
+    ceiling = parser.add_mutually_exclusive_group()
+    ceiling.add_argument("--ceiling", help="a model in every experiment; adds the gap table")
+    ceiling.add_argument("--ceiling-at", metavar="KEY=VALUE",
+                         help="the baseline in the run of the same seed at this grid point (e.g. data.aligned_ratio=0.1, "
+                              "no shortcut) is the ceiling; adds the gap table")
     parser.add_argument("--out", required=True, metavar="PREFIX", help="writes PREFIX.md, .csv and .png")
+    parser.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
+                        help="only the runs with this param value (repeatable), e.g. compute.threads=1")
     parser.add_argument("--rev", help="the commit whose experiments to read (default: HEAD), for a grid run before later commits")
     parser.add_argument("--json", type=Path, metavar="FILE", help="a saved `dvc exp show --json` instead of dvc")
     return parser.parse_args(argv)
@@ -175,6 +182,16 @@ def group_of(run: Run, by: list[str]) -> tuple:
     return tuple(param(run, key) for key in by)
 
 
+def selected(runs: list[Run], conditions: list[str]) -> list[Run]:
+    """The runs whose params have every KEY=VALUE of `conditions` (VALUE read as YAML, as `-S` does)."""
+    for condition in conditions:
+        key, sep, value = condition.partition("=")
+        if not sep:
+            raise UserError(f"--where {condition}: expected KEY=VALUE")
+        runs = [run for run in runs if param(run, key) == yaml.safe_load(value)]
+    return runs
+
+
 def check_one_run_per_seed(runs: list[Run], by: list[str], seed_key: str) -> None:
     """Two runs of one grid point and seed differ in some other param: averaging them over
     "seeds" would mix settings."""
@@ -218,17 +235,44 @@ def accuracies_of(run: Run, metrics_dir: str, model: str) -> dict[str, float]:
     return {key: test[key] for key in ACCURACIES}
 
 
-def gap_closed(unbiased: dict[str, float], baseline: str, ceiling: str) -> dict[str, float]:
+def gap_closed(unbiased: dict[str, float], baseline: str, ceiling: float) -> dict[str, float]:
     """(model - baseline) / (ceiling - baseline) per model; NaN when ceiling == baseline."""
-    gap = unbiased[ceiling] - unbiased[baseline]
+    gap = ceiling - unbiased[baseline]
     return {model: (value - unbiased[baseline]) / gap if gap else math.nan for model, value in unbiased.items()}
 
 
-def run_values(run: Run, models: list[str], metrics_dir: str, baseline: str, ceiling: str | None) -> dict:
+def ceilings(runs: list[Run], args) -> dict[str, float]:
+    """Per run name, the test unbiased accuracy that closes the whole gap: model --ceiling of the
+    same run, or with --ceiling-at KEY=VALUE the baseline's in the run with that value, the same
+    seed and the same other --by values. Empty without either option."""
+    if args.ceiling:
+        return {run.name: accuracies_of(run, args.metrics_dir, args.ceiling)["unbiased"] for run in runs}
+    if not args.ceiling_at:
+        return {}
+    key, sep, value = args.ceiling_at.partition("=")
+    if not sep or key not in args.by:
+        raise UserError(f"--ceiling-at {args.ceiling_at}: expected KEY=VALUE with KEY one of --by ({', '.join(args.by)})")
+    value = yaml.safe_load(value)
+
+    def point(run: Run, at=None) -> tuple:
+        return tuple(at if name == key and at is not None else param(run, name) for name in [*args.by, args.seed_key])
+
+    reference = {point(run): run for run in runs if param(run, key) == value}
+    found = {}
+    for run in runs:
+        ceiling_run = reference.get(point(run, value))
+        if ceiling_run is None:
+            raise UserError(f"--ceiling-at {args.ceiling_at}: no run at {key}={value} with the {args.seed_key} of "
+                            f"experiment {run.name}; queue it (dvc exp run --queue -S {key}={value} ...)")
+        found[run.name] = accuracies_of(ceiling_run, args.metrics_dir, args.baseline)["unbiased"]
+    return found
+
+
+def run_values(run: Run, models: list[str], metrics_dir: str, baseline: str, ceiling: float | None) -> dict:
     """(model, metric) -> value of one run, in percent."""
     results = {model: accuracies_of(run, metrics_dir, model) for model in models}
     values = {(model, metric): 100 * value for model, result in results.items() for metric, value in result.items()}
-    if ceiling:
+    if ceiling is not None:
         shares = gap_closed({model: result["unbiased"] for model, result in results.items()}, baseline, ceiling)
         values |= {(model, GAP): 100 * share for model, share in shares.items()}
     return values
@@ -241,11 +285,11 @@ def summarize(values: list[float]) -> Cell:
 
 
 def cells(runs: list[Run], by: list[str], models: list[str], metrics_dir: str, baseline: str,
-          ceiling: str | None) -> dict[tuple, Cell]:
-    """(model, group, metric) -> Cell over the runs of the group."""
+          ceiling: dict[str, float]) -> dict[tuple, Cell]:
+    """(model, group, metric) -> Cell over the runs of the group; `ceiling`: see `ceilings`."""
     collected: dict[tuple, list[float]] = {}
     for run in runs:
-        for (model, metric), value in run_values(run, models, metrics_dir, baseline, ceiling).items():
+        for (model, metric), value in run_values(run, models, metrics_dir, baseline, ceiling.get(run.name)).items():
             collected.setdefault((model, group_of(run, by), metric), []).append(value)
     return {key: summarize(values) for key, values in collected.items()}
 
@@ -311,8 +355,9 @@ def markdown(summary: dict, runs: list[Run], models: list[str], groups: list[tup
     if args.baseline in models and len({run.params[args.seed_key] for run in runs}) > 1:
         parts.append(f"**Beyond the spread** (test unbiased: \"yes\" when the model's mean - std is above "
                      f"{args.baseline}'s mean + std)\n\n" + claims_table(summary, models, groups, args.by, args.baseline))
-    if args.ceiling:
-        parts.append(f"**Gap closed (%)**: {gap_caption(args.baseline, args.ceiling)}\n\n"
+    if args.ceiling or args.ceiling_at:
+        label = args.ceiling or f"{args.baseline} at {args.ceiling_at}"
+        parts.append(f"**Gap closed (%)**: {gap_caption(args.baseline, label)}\n\n"
                      + markdown_table(summary, models, groups, args.by, GAP, show_n))
     return "\n".join(parts)
 
@@ -364,8 +409,9 @@ def main(argv: list[str]) -> None:
     runs, skipped = finished_runs(rows, args.params)
     if skipped:
         print(f"skipped {len(skipped)} unfinished experiments: {', '.join(skipped)}", file=sys.stderr)
+    runs = selected(runs, args.where)
     if not runs:
-        raise UserError("no finished experiments in `dvc exp show`")
+        raise UserError(f"no finished experiments in `dvc exp show`{' with ' + ' and '.join(args.where) if args.where else ''}")
     runs, duplicates = deduplicate(runs)
     if duplicates:
         print(f"counted once, {len(duplicates)} duplicates left out: {', '.join(duplicates)}", file=sys.stderr)
@@ -375,11 +421,11 @@ def main(argv: list[str]) -> None:
     models = model_names(runs, args.metrics_dir, args.baseline, args.ceiling)
     if not models:
         raise UserError(f"no metrics under {args.metrics_dir}/ in experiment {runs[0].name}; set --metrics-dir")
-    summary = cells(runs, args.by, models, args.metrics_dir, args.baseline, args.ceiling)
+    summary = cells(runs, args.by, models, args.metrics_dir, args.baseline, ceilings(runs, args))
     groups = sorted({group_of(run, args.by) for run in runs}, key=sort_key)
     source = str(args.json) if args.json else f"dvc exp show{f' --rev {args.rev}' if args.rev else ''}"
     write_text(f"{args.out}.md", markdown(summary, runs, models, groups, args, source))
-    metrics = [*ACCURACIES, GAP] if args.ceiling else list(ACCURACIES)
+    metrics = [*ACCURACIES, GAP] if args.ceiling or args.ceiling_at else list(ACCURACIES)
     write_text(f"{args.out}.csv", csv_text(summary, models, groups, args.by, metrics))
     plot(f"{args.out}.png", summary, models, groups, args.by)
 
