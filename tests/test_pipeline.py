@@ -229,8 +229,8 @@ def test_a_failed_stage_leaves_nothing_half_written_and_checkout_restores(repo):
     assert errors == ["error: params.yaml: data.aligned_ratio: must be in (0, 1), got 1.5"]
     assert "Traceback" not in failed.stderr
     assert not list(repo.rglob("*.tmp"))
-    run(repo, "git", "checkout", "params.yaml")
-    run(repo, "dvc", "checkout", "dvc.yaml")  # the README's command for the last good outputs
+    run(repo, "git", "checkout", "params.yaml", "metrics")  # the README's commands for the last good outputs:
+    run(repo, "dvc", "checkout", "dvc.yaml")                 # git's metrics, then DVC's cached outputs
     assert snapshot(repo) == before
 
 

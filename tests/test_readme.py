@@ -9,7 +9,13 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
     assert (ROOT / table).read_text().strip() in (ROOT / "README.md").read_text(), f"README's copy of {table} differs: paste the file"
 
 
-@pytest.mark.parametrize("report", ["full_size_colored_fashion_mnist_cpu.md", "swapae_steps_colored_fashion_mnist_cpu.md"])
+@pytest.mark.parametrize("report", ["full_size_colored_fashion_mnist_cpu.md", "swapae_steps_colored_fashion_mnist_cpu.md",
+                                    "queue_bias_grid.md"])
 def test_the_readme_quotes_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in (ROOT / "README.md").read_text(), f"README's copy of benchmarks/results/{report} differs: paste the file's body"
+
+
+@pytest.mark.parametrize("report", ["reports/bias.md", "reports/noisy.md"])
+def test_the_readme_results_of_the_grids_are_the_committed_reports(report):
+    assert (ROOT / report).read_text().strip() in (ROOT / "README.md").read_text(), f"README's copy of {report} differs: paste it"
