@@ -10,7 +10,7 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
 
 
 @pytest.mark.parametrize("report", ["full_size_colored_fashion_mnist_cpu.md", "swapae_steps_colored_fashion_mnist_cpu.md",
-                                    "queue_bias_grid.md"])
+                                    "queue_bias_grid.md", "run_cache_revisit.md"])
 def test_the_readme_quotes_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in (ROOT / "README.md").read_text(), f"README's copy of benchmarks/results/{report} differs: paste the file's body"
