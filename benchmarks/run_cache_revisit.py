@@ -9,7 +9,6 @@ params again, and times both with the stages each ran or restored.
 """
 import argparse
 import os
-import re
 import shutil
 import subprocess
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 import yaml
 
 from compute import cpu_model
+from queue_timing import stage_counts
 from tables import publish
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,9 +34,7 @@ def timed(*args: str, cwd: Path) -> tuple[float, int, int]:
     """Seconds, stages run, stages restored from the run-cache."""
     start = time.monotonic()
     output = run(*args, cwd=cwd)
-    ran = len(re.findall(r"^Running stage '", output, flags=re.M))
-    restored = len(re.findall(r"^Stage '.*' is cached - skipping run", output, flags=re.M))
-    return time.monotonic() - start, ran, restored
+    return time.monotonic() - start, *stage_counts(output)
 
 
 def committed_value(key: str):

@@ -11,6 +11,7 @@ deps, comments and everything else stay as written.
 """
 import argparse
 import ast
+import os
 import re
 import shlex
 import sys
@@ -98,7 +99,7 @@ def _is_code(dep: str, folder: Path) -> bool:
 
 
 def _relative(path: str, folder: Path) -> str:
-    return str(Path(*[".."] * len(folder.relative_to(ROOT).parts), path)) if folder != ROOT else path
+    return os.path.relpath(ROOT / path, folder)
 
 
 def rewrite(dvc_yaml: Path, text: str | None = None) -> str:
