@@ -78,7 +78,7 @@ def report(name: str, params: dict, rows: list[dict], where: Path) -> str:
     total = sum(r["seconds"] for r in rows)
     lines += [f"| **total** | **{total:.0f}** ({total / 60:.1f} min) "
               f"| **{max(r['peak_mb'] for r in rows)}** |", ""]
-    for title, path in (("Split", "metrics/split.json"), ("Swaps", "metrics/swapae/cam.json"), ("Augment", "metrics/augment.json")):
+    for title, path in (("Split", "metrics/split.json"), ("Swaps", "metrics/swapae/cam/metrics.json"), ("Augment", "metrics/augment.json")):
         if (where / path).exists():
             lines += [f"{title} (`{path}`): `{json.dumps(json.loads((where / path).read_text()))}`", ""]
     if (where / "metrics/evaluate.md").exists():

@@ -18,7 +18,7 @@ def main() -> None:
     trained = method_names(Params.load())
     if method not in trained:
         raise UserError(f"params.yaml: memorization.methods: {method!r} is not trained (methods: {', '.join(trained)})")
-    draw_memorization(paths.memorization_figure(method), {method: read_memorization(f"{paths.CURVES_DIR}/{method}")})
+    draw_memorization(paths.memorization_figure(method), {method: read_memorization(paths.training_log(method))})
 
 
 if __name__ == "__main__":

@@ -19,8 +19,8 @@ def main() -> None:
     hparams = method_hparams(params, method)
     training_set = training_set_of(params, method)
     settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
-    train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), f"{paths.CURVES_DIR}/{method}",
-                    training_set, paths.train_metrics(method), stage=f"train@{method}")
+    train_and_store(method, hparams, settings, seed, device, paths.trained_model(method), paths.training_log(method),
+                    training_set, stage=f"train@{method}")
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ def main() -> None:
     params = Params.load()
     settings, seed, device = params.section(BiasedSettings, "biased"), params.seed, params.device
     train_and_store("gce", GCEHparams(q=settings.q), settings, seed, device,
-                    paths.BIASED_MODEL, f"{paths.CURVES_DIR}/biased", epochs_key="biased.epochs", stage="train_biased")
+                    paths.BIASED_MODEL, paths.BIASED_LOG, epochs_key="biased.epochs", stage="train_biased")
 
 
 if __name__ == "__main__":

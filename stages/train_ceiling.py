@@ -13,7 +13,7 @@ def main() -> None:
     params = Params.load()
     settings, seed, device = params.section(TrainSettings, "train"), params.seed, params.device
     train_and_store("vanilla", method_hparams(params, "vanilla"), settings, seed, device, paths.CEILING_MODEL,
-                    f"{paths.CURVES_DIR}/ceiling", "clean", stage="train_ceiling")
+                    paths.CEILING_LOG, "clean", stage="train_ceiling")
 
 
 if __name__ == "__main__":

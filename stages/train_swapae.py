@@ -10,7 +10,7 @@ from mitigate.config import Params
 from mitigate.curves import Curves
 from mitigate.data.dataset import TensorSplit, load_info, load_split
 from mitigate.errors import UserError
-from mitigate.fileio import atomic_path, write_json
+from mitigate.fileio import atomic_path
 from mitigate.resume import stage_checkpoint
 from mitigate.runtime import numpy_rng, resolve_device
 from mitigate.checkpoint import load_predictor
@@ -42,8 +42,7 @@ def main() -> None:
 
     with atomic_path(paths.swapae_model(sampling)) as tmp:
         save_autoencoder(tmp, trainer.autoencoder, info["input_shape"], settings)
-    curves.save(f"{paths.CURVES_DIR}/swapae_{sampling}")
-    write_json(paths.swapae_metrics(sampling), quality)
+    curves.save(paths.swapae_log(sampling), summary=quality)
     swap_grid(paths.swapae_figure(sampling, "swaps"), trainer.autoencoder, valid)
     patch_figure(paths.swapae_figure(sampling, "patches"), trainer, train)
     checkpoint.remove()

@@ -33,6 +33,7 @@ for _ in range(3):
 print(json.dumps({
     "torch_threads": torch.get_num_threads(),
     "interop_threads": torch.get_num_interop_threads(),
+    "deterministic": [torch.are_deterministic_algorithms_enabled(), torch.utils.deterministic.fill_uninitialized_memory],
     "capability": torch.backends.cpu.get_cpu_capability(),
     "cuda_autocast": [torch.is_autocast_enabled("cuda"), str(torch.get_autocast_dtype("cuda")), torch.is_autocast_cache_enabled()],
     "parallel_info": torch.__config__.parallel_info(),
@@ -54,6 +55,7 @@ def run_probe(tmp_path: Path, compute: dict) -> dict:
 def test_threads_reach_torch_in_a_stage_process(tmp_path):
     seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
     assert seen["torch_threads"] == 1 and seen["interop_threads"] == 1
+    assert seen["deterministic"] == [True, False]  # deterministic kernels, without NaN-filling new memory
     assert seen["env"] == {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                            "OMP_WAIT_POLICY": "PASSIVE", "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
 

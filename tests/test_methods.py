@@ -107,15 +107,3 @@ def test_saved_predictor_predicts_exactly_like_the_method(params, name, arch, tm
     checkpoint = torch.load(path, weights_only=True)
     assert checkpoint["method"] == name and checkpoint["arch"] == method.predictor_arch()
     assert checkpoint["input_shape"] == list(INPUT_SHAPE) and checkpoint["num_classes"] == NUM_CLASSES
-
-
-def test_curves_save_one_tsv_per_metric(tmp_path):
-    curves = Curves()
-    curves.log(0, {"train/loss": 2.5, "valid/accuracy": 0.125})
-    curves.log(1, {"train/loss": 1.25, "valid/accuracy": 0.5})
-    (tmp_path / "c").mkdir()
-    (tmp_path / "c" / "stale.tsv").write_text("old")
-    curves.save(tmp_path / "c")
-    assert (tmp_path / "c" / "train" / "loss.tsv").read_text() == "epoch\tloss\n0\t2.5\n1\t1.25\n"
-    assert (tmp_path / "c" / "valid" / "accuracy.tsv").read_text() == "epoch\taccuracy\n0\t0.125\n1\t0.5\n"
-    assert not (tmp_path / "c" / "stale.tsv").exists()

@@ -180,7 +180,7 @@ def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
     assert ran_stages(output) == {"train@lff", "evaluate"}
     after = snapshot(repo)
     changed = {path for path in before if before[path] != after.get(path)}
-    assert changed and all(p.startswith(("data/trained/lff", "metrics/curves/lff", "metrics/train/lff", "metrics/evaluate", "metrics/cells"))
+    assert changed and all(p.startswith(("data/trained/lff", "metrics/train/lff/", "metrics/evaluate", "metrics/cells"))
                            for p in changed), changed
 
 
@@ -249,10 +249,10 @@ def test_the_noisy_label_track_runs_apart_with_its_ceiling(repo):
     assert detection["true_noisy"] == counts["train"]["noisy_labels"]
     for detector in ("gmm", "transition", "cleanlab"):
         assert 0 <= detection[detector]["auc"] <= 1 and 0 <= detection[detector]["f1"] <= 1
-    memorized = (noisy / "metrics/curves/elr/memorization/noisy_label.tsv").read_text().splitlines()
-    assert memorized[0] == "epoch\tnoisy_label" and len(memorized) == 3  # header + 2 epochs
+    memorized = (noisy / "metrics/train/elr/plots/metrics/memorization/noisy_label.tsv").read_text().splitlines()
+    assert memorized[0] == "step\tnoisy_label" and len(memorized) == 3  # header + 2 epochs
     assert (noisy / "metrics/figures/memorization_elr.png").exists()
-    learned = json.loads((noisy / "metrics/train/nal.json").read_text())["learned_transition"]
+    learned = json.loads((noisy / "metrics/train/nal/metrics.json").read_text())["learned_transition"]
     assert 0 <= learned["mean_abs_difference"] <= 1 and np.array(learned["true"]).shape == (10, 10)
     table = (noisy / "metrics/evaluate.md").read_text()
     assert table.splitlines()[2].startswith("| ceiling (vanilla, clean labels) |")

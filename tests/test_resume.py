@@ -197,7 +197,7 @@ def finish(process: subprocess.Popen) -> str:
 
 
 def outputs(repo: Path) -> dict[str, str]:
-    files = [repo / "data/trained/lff.pt", repo / "metrics/train/lff.json", *(repo / "metrics/curves/lff").rglob("*.tsv")]
+    files = [repo / "data/trained/lff.pt", *(repo / "metrics/train/lff").rglob("*.*")]
     return {str(f.relative_to(repo)): hashlib.md5(f.read_bytes()).hexdigest() for f in files}
 
 

@@ -110,6 +110,10 @@ def apply_to_torch(compute: Compute) -> None:
     if torch.get_num_interop_threads() != 1:  # settable once per process, before any inter-op work
         torch.set_num_interop_threads(1)  # no stage runs operators concurrently
     torch.use_deterministic_algorithms(True, warn_only=True)
+    # ...which also fills every new tensor's memory with NaN before use, a debugging aid (torch
+    # docs, torch.utils.deterministic): the bytes are the same without it, and the swapping
+    # autoencoder's step is about 12% faster (AMD EPYC, 2 threads: 138-151 ms against 157-170 ms).
+    torch.utils.deterministic.fill_uninitialized_memory = False
     torch.backends.cudnn.benchmark = False
     if compute.cpu_kernels == "portable" and torch.backends.cpu.get_cpu_capability() != "AVX2":
         raise RuntimeError("torch was loaded before mitigate.compute.pin: its CPU kernels are not pinned")

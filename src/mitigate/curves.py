@@ -1,13 +1,21 @@
-"""Per-epoch training curves in the layout `dvc plots` reads: one TSV per metric
-(`<dir>/train/loss.tsv` with columns `epoch` and `loss`).
+"""A training stage's log, written by dvclive in its layout: `<dir>/plots/metrics/<name>.tsv` per
+curve (columns `step`, the epoch, and the name's last part) and `<dir>/metrics.json` (dvclive's
+summary: the last epoch's values, `step`, and the stage's own metrics). dvc.yaml declares the
+first as `plots` (x: step) and the second as `metrics`.
 
-dvclive writes the same layout, but on start it opens (or even `dvc init`s) the enclosing git
-repository and fails in one without commits; a training loop should not touch the repository.
+The training loop records the curves in memory (`Curves.log`); `save` hands them to dvclive once
+training is over, in a temporary sibling folder that replaces `<dir>` when complete. So a crash
+leaves no half-written log, and a run resumed after a kill (`mitigate.resume` keeps this object)
+writes the bytes of an uninterrupted one; dvclive writes no timestamps unless asked.
 """
 import os
 from collections import defaultdict
 
+from .errors import UserError
 from .fileio import atomic_path
+
+METRICS_FILE = "metrics.json"  # dvclive's summary file in a log folder
+PLOTS_FOLDER = "plots/metrics"  # dvclive's folder of metric histories in a log folder
 
 
 class Curves:
@@ -18,11 +26,24 @@ class Curves:
         for name, value in values.items():
             self.rows[name].append((epoch, value))
 
-    def save(self, directory: str | os.PathLike) -> None:
-        """Replace `directory` with one TSV per logged metric."""
+    def save(self, directory: str | os.PathLike, summary: dict | None = None) -> None:
+        """Replace `directory` with dvclive's log of these curves; `summary` (JSON values) joins
+        the last epoch's values in its metrics.json."""
+        from dvclive import Live  # loads DVC: only the stages that write a log pay for it
+        from scmrepo.exceptions import SCMError
+
+        epochs = sorted({epoch for rows in self.rows.values() for epoch, _ in rows})
+        values = {name: dict(rows) for name, rows in self.rows.items()}
         with atomic_path(directory) as tmp:
-            for name, rows in self.rows.items():
-                path = tmp / f"{name}.tsv"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                lines = [f"epoch\t{path.stem}"] + [f"{epoch}\t{value:.6g}" for epoch, value in rows]
-                path.write_text("\n".join(lines) + "\n")
+            try:
+                live = Live(os.fspath(tmp), save_dvc_exp=False, dvcyaml=None, report=None)
+            except SCMError as error:  # dvclive opens the repository: `git rev-parse HEAD` must work
+                raise UserError(f"dvclive cannot write {directory}: {error}; commit once (`git add -A && git commit`) "
+                                "and rerun") from None
+            with live:
+                for epoch in epochs:
+                    live.step = epoch
+                    for name, by_epoch in values.items():
+                        if epoch in by_epoch:
+                            live.log_metric(name, by_epoch[epoch])
+                live.summary.update(summary or {})

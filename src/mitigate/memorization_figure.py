@@ -4,18 +4,19 @@ from pathlib import Path
 
 import pandas as pd
 
+from .curves import PLOTS_FOLDER
 from .viz import figure, save_figure
 
 CURVES = ("true_label", "noisy_label", "other")
 
 
 def read_memorization(curves_dir: str | Path) -> dict[str, pd.Series] | None:
-    """The three curves logged by `training.fit` for one method; None when it logged none (no
-    noisy training labels)."""
-    folder = Path(curves_dir) / "memorization"
+    """The three curves logged by `training.fit` for one method, from its dvclive log folder
+    (`mitigate.curves`); None when it logged none (no noisy training labels)."""
+    folder = Path(curves_dir) / PLOTS_FOLDER / "memorization"
     if not all((folder / f"{name}.tsv").exists() for name in CURVES):
         return None
-    return {name: pd.read_csv(folder / f"{name}.tsv", sep="\t").set_index("epoch")[name] for name in CURVES}
+    return {name: pd.read_csv(folder / f"{name}.tsv", sep="\t").set_index("step")[name] for name in CURVES}
 
 
 def draw_memorization(path: str | Path, curves: dict[str, dict[str, pd.Series] | None]) -> None:

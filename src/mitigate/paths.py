@@ -4,7 +4,8 @@ BIASED_MODEL = "data/biased/model.pt"
 SPLIT_TABLE = "data/split/train.csv"
 TRAINED_DIR = "data/trained"
 CEILING_MODEL = "data/trained/ceiling.pt"  # noisy track: vanilla on the true labels
-CURVES_DIR = "metrics/curves"
+BIASED_LOG = "metrics/biased"  # a dvclive log folder (mitigate.curves): metrics.json + plots/metrics/
+CEILING_LOG = "metrics/train/ceiling"
 SYNTH_METRICS = "metrics/synthesize.json"
 LABEL_NOISE_METRICS = "metrics/label_noise.json"  # realised transition matrices T_ij = p(noisy j | true i)
 SAMPLES_PNG = "metrics/samples.png"
@@ -29,16 +30,18 @@ def memorization_figure(method: str) -> str:
     return f"metrics/figures/memorization_{method}.png"
 
 
-def train_metrics(method: str) -> str:
-    return f"metrics/train/{method}.json"
+def training_log(method: str) -> str:
+    """The dvclive log folder of train@<method> (mitigate.curves)."""
+    return f"metrics/train/{method}"
 
 
 def swapae_model(sampling: str) -> str:
     return f"{SWAPAE_DIR}/{sampling}.pt"
 
 
-def swapae_metrics(sampling: str) -> str:
-    return f"metrics/swapae/{sampling}.json"
+def swapae_log(sampling: str) -> str:
+    """The dvclive log folder of train_swapae@<sampling>: its loss curves, its swap quality."""
+    return f"metrics/swapae/{sampling}"
 
 
 def swapae_figure(sampling: str, name: str) -> str:

@@ -6,7 +6,7 @@ from .curves import Curves
 from .data.dataset import TensorSplit, load_info, load_split
 from .data.swaps import load_training_split, training_set_folders
 from .data.label_noise import compare_transitions, transition_matrix
-from .fileio import atomic_path, write_json
+from .fileio import atomic_path
 from .resume import stage_checkpoint
 from .runtime import resolve_device
 from .checkpoint import save_predictor
@@ -15,11 +15,12 @@ from .training import build_method, fit
 
 
 def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, device_name: str,
-                    model_path: str, curves_dir: str, training_set: str = "dataset",
-                    report_path: str | None = None, epochs_key: str = "train.epochs", *, stage: str) -> dict[str, float]:
+                    model_path: str, log_dir: str, training_set: str = "dataset",
+                    epochs_key: str = "train.epochs", *, stage: str) -> dict[str, float]:
     """Train on `training_set` (see `load_training_split`), validate on the dataset's `valid` split.
-    `report_path` receives the last epoch's log and the method's report; a learned transition
-    matrix is put beside the realised one of the training labels. `epochs_key` names the
+    `log_dir` receives the dvclive log (see `mitigate.curves`): the curves, and the last epoch
+    beside the method's report, where a learned transition matrix is put beside the realised one
+    of the training labels. `epochs_key` names the
     params.yaml key of `settings.epochs` in a schedule error (see `build_method`). A kill of
     `stage` resumes from its checkpoint (see `mitigate.resume`), deleted once the outputs are written."""
     device = resolve_device(device_name)
@@ -29,15 +30,13 @@ def train_and_store(method: str, hparams, settings: TrainSettings, seed: int, de
     model = build_method(method, hparams, settings, train, info["num_classes"], info["input_shape"], seed, epochs_key)
     curves = Curves()
     resume = stage_checkpoint(stage, training_set_folders(training_set), device)
-    log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(curves_dir).name, checkpoint=resume)
+    log = fit(model, train, valid, settings, seed, curves=curves, desc=Path(log_dir).name, checkpoint=resume)
     with atomic_path(model_path) as checkpoint:
         save_predictor(checkpoint, model, info["input_shape"], info["num_classes"])
-    curves.save(curves_dir)
-    if report_path is not None:
-        report = model.report()
-        if "learned_transition" in report:
-            true = transition_matrix(train.true_y.cpu().numpy(), train.y.cpu().numpy(), info["num_classes"])
-            report["learned_transition"] = compare_transitions(report["learned_transition"].numpy(), true)
-        write_json(report_path, {"last_epoch": {k: round(v, 6) for k, v in log.items()}, **report})
+    report = model.report()
+    if "learned_transition" in report:
+        true = transition_matrix(train.true_y.cpu().numpy(), train.y.cpu().numpy(), info["num_classes"])
+        report["learned_transition"] = compare_transitions(report["learned_transition"].numpy(), true)
+    curves.save(log_dir, summary=report)
     resume.remove()
     return log
