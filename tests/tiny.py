@@ -34,7 +34,7 @@ TINY_EPOCHS = 2
 # Phases of 1 of TINY_EPOCHS epochs each (params.yaml's fractions round to 0 epochs of 2).
 TINY_PHASES = {"dfa": {"swap_start": 0.5, "lr_decay_every": 0.5}, "nal": {"warmup": 0.5},
                "dividemix": {"warmup": 0.5, "rampup": 0.5}, "coteaching": {"ramp": 0.5},
-               "pgd": {"biased_length": 0.5}}
+               "pgd": {"biased_length": 0.5}, "jtt": {"identification_length": 0.5}}
 
 
 def project_params() -> Params:

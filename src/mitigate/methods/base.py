@@ -50,8 +50,8 @@ class MethodRegistry(Mapping):
         return len(set(self.built_in) | set(self._classes))
 
 
-BUILT_IN_METHODS = ("biaswap", "coteaching", "dfa", "dividemix", "elr", "gce", "group_dro", "lff", "mae", "nal",
-                    "pgd", "vanilla")
+BUILT_IN_METHODS = ("biaswap", "coteaching", "dfa", "dividemix", "elr", "gce", "group_dro", "jtt", "lff", "mae",
+                    "nal", "pgd", "vanilla")
 METHODS = MethodRegistry(__package__, BUILT_IN_METHODS)
 
 
