@@ -23,6 +23,7 @@ test: $(VENV)/.installed
 bench: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2' --out benchmarks/results/queue_bias_grid.md
 	$(BIN)/python benchmarks/noise_detection.py
+	PATH="$(CURDIR)/$(BIN):$$PATH" dvc repro synthesize && $(BIN)/python benchmarks/jtt_error_set.py --epochs 12 --seeds 0 1 2
 	$(BIN)/python benchmarks/corruption_speed.py
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/compute.py
