@@ -4,6 +4,7 @@ import pytest
 from PIL import Image
 
 from mitigate.corruption_figure import corruption_grid, draw_corruption_table, example_photo
+from mitigate.data import corruptions as corruptions_module
 from mitigate.data.corruptions import CORRUPTIONS, TYPES, corrupt, corrupt_images
 from mitigate.errors import UserError
 
@@ -83,3 +84,50 @@ def test_table_has_a_block_per_type_of_10_corruptions_by_5_severities(cat, tmp_p
     draw_corruption_table(cat, seed=0, path=tmp_path / "table.png")
     with Image.open(tmp_path / "table.png") as png:
         assert png.format == "PNG" and png.width > png.height > 300
+
+
+# Golden parameter tables, severity 1..5: Hendrycks & Dietterich 2019, CIFAR-10-C as created by
+# the authors' make_cifar_c.py (hendrycks/robustness). zoom_blur: the end of the authors'
+# np.arange(1, end, 0.01); elastic_transform: the authors' multiples of IMSIZE = 32.
+PUBLISHED = {
+    "gaussian_noise": (0.04, 0.06, 0.08, 0.09, 0.10),
+    "shot_noise": (500, 250, 100, 75, 50),
+    "impulse_noise": (0.01, 0.02, 0.03, 0.05, 0.07),
+    "speckle_noise": (0.06, 0.1, 0.12, 0.16, 0.2),
+    "gaussian_blur": (0.4, 0.6, 0.7, 0.8, 1),
+    "defocus_blur": ((0.3, 0.4), (0.4, 0.5), (0.5, 0.6), (1, 0.2), (1.5, 0.1)),
+    "glass_blur": ((0.05, 1, 1), (0.25, 1, 1), (0.4, 1, 1), (0.25, 1, 2), (0.4, 1, 2)),
+    "motion_blur": ((6, 1), (6, 1.5), (6, 2), (8, 2), (9, 2.5)),
+    "zoom_blur": (1.06, 1.11, 1.16, 1.21, 1.26),
+    "snow": ((0.1, 0.2, 1, 0.6, 8, 3, 0.95), (0.1, 0.2, 1, 0.5, 10, 4, 0.9), (0.15, 0.3, 1.75, 0.55, 10, 4, 0.9),
+             (0.25, 0.3, 2.25, 0.6, 12, 6, 0.85), (0.3, 0.3, 1.25, 0.65, 14, 12, 0.8)),
+    "frost": ((1, 0.2), (1, 0.3), (0.9, 0.4), (0.85, 0.4), (0.75, 0.45)),
+    "fog": ((0.2, 3), (0.5, 3), (0.75, 2.5), (1, 2), (1.5, 1.75)),
+    "brightness": (0.05, 0.1, 0.15, 0.2, 0.3),
+    "contrast": (0.75, 0.5, 0.4, 0.3, 0.15),
+    "spatter": ((0.62, 0.1, 0.7, 0.7, 0.5, 0), (0.65, 0.1, 0.8, 0.7, 0.5, 0), (0.65, 0.3, 1, 0.69, 0.5, 0),
+                (0.65, 0.1, 0.7, 0.69, 0.6, 1), (0.65, 0.1, 0.5, 0.68, 0.6, 1)),
+    "elastic_transform": ((0, 0, 0.08), (0.05, 0.2, 0.07), (0.08, 0.06, 0.06), (0.1, 0.04, 0.05), (0.1, 0.03, 0.03)),
+    "jpeg_compression": (80, 65, 58, 50, 40),
+    "pixelate": (0.95, 0.9, 0.85, 0.75, 0.65),
+    "saturate": ((0.3, 0), (0.1, 0), (1.5, 0), (2, 0.1), (2.5, 0.2)),
+}
+
+
+def test_every_corruption_but_the_identity_has_a_published_table():
+    assert set(PUBLISHED) == set(CORRUPTIONS) - {"original"}
+
+
+@pytest.mark.parametrize("name", sorted(PUBLISHED))
+def test_the_parameter_table_is_the_authors(name, cat, monkeypatch):
+    """The table each corruption reads its severity's parameters from (the first one it looks up)."""
+    tables = []
+    real = corruptions_module._level
+
+    def record(table, severity):
+        tables.append(table)
+        return real(table, severity)
+
+    monkeypatch.setattr(corruptions_module, "_level", record)
+    corrupt(cat, name, 1, np.random.default_rng(0))
+    assert tables and np.allclose(np.array(tables[0], dtype=float), np.array(PUBLISHED[name], dtype=float), rtol=0, atol=1e-12)
