@@ -3,6 +3,7 @@ from dataclasses import dataclass
 
 import torch
 
+from ..checkpoint import predict_logits
 from ..config import Length, Problems, portion, positive
 from ..data.dataset import TensorSplit
 from ..losses import cross_entropy
@@ -24,9 +25,7 @@ class JTTHparams:
 def error_set(model, data: TensorSplit, batch_size: int = 1024) -> torch.Tensor:
     """JTT's error set E (Liu et al. 2021, Algorithm 1, step 2): a boolean per training sample,
     True where the identification model's prediction differs from the (given) label."""
-    wrong = [model(data.images(slice(start, start + batch_size))).argmax(1) != data.y[start : start + batch_size]
-             for start in range(0, len(data), batch_size)]
-    return torch.cat(wrong)
+    return predict_logits(model, data, batch_size).argmax(1) != data.y
 
 
 def upweighted(errors: torch.Tensor, upweight: float) -> torch.Tensor:
