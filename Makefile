@@ -1,5 +1,5 @@
 # The two entry points of the README: `make run` (the whole pipeline on the embedded default)
-# and `make test` (the test suite). Both create the pinned virtual environment first.
+# and `make test` (the linter, then the test suite). Both create the pinned virtual environment first.
 VENV := .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
@@ -18,6 +18,7 @@ run: $(VENV)/.installed
 	@cat metrics/evaluate.md
 
 test: $(VENV)/.installed
+	$(BIN)/ruff check .
 	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
 
 bench: $(VENV)/.installed

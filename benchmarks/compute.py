@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 
 import yaml
-
 from tables import publish
-from mitigate.compute import PORTABLE_ENVIRONMENT, THREAD_VARIABLES, WAITING
+
+from mitigate.core.compute import PORTABLE_ENVIRONMENT, THREAD_VARIABLES, WAITING
 
 ROOT = Path(__file__).resolve().parents[1]
 INPUTS = ["data/dataset", "data/biased"]  # what train@lff and train_swapae@cam read
@@ -98,7 +98,8 @@ class Neighbour:
 
     def loop(self):
         while not self.stop.is_set():
-            self.process = subprocess.Popen([sys.executable, *NEIGHBOUR], cwd=self.copy, env=clean_environment(self.copy / "src", self.waiting),
+            environment = clean_environment(self.copy / "src", self.waiting)
+            self.process = subprocess.Popen([sys.executable, *NEIGHBOUR], cwd=self.copy, env=environment,
                                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             self.process.wait()
 

@@ -6,6 +6,7 @@ and that time extrapolated to CIFAR-10's 60,000 images.
     python benchmarks/corruption_speed.py     # about 1 min on 2 cores
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+
 import argparse
 import os
 import time
@@ -13,8 +14,8 @@ import time
 import cv2
 import numpy as np
 from skimage import data
-
 from tables import publish
+
 from mitigate.data.corruptions import TYPES, corrupt, corrupt_images
 
 SEVERITY = 5
@@ -26,7 +27,7 @@ def photo_crops(n: int, seed: int) -> np.ndarray:
     photo = cv2.resize(data.astronaut(), (128, 128), interpolation=cv2.INTER_AREA)
     rng = np.random.default_rng(seed)
     tops, lefts = rng.integers(0, 128 - 32, size=(2, n))
-    return np.stack([photo[t : t + 32, l : l + 32] for t, l in zip(tops, lefts)])
+    return np.stack([photo[top : top + 32, left : left + 32] for top, left in zip(tops, lefts)])
 
 
 def images_per_second(images: np.ndarray, name: str) -> float:

@@ -21,11 +21,11 @@ import time
 from pathlib import Path
 
 import yaml
-
 from compute import cpu_model
 from tables import publish
-from mitigate.compute import parse_compute
-from mitigate.config import Params
+
+from mitigate.core.compute import parse_compute
+from mitigate.core.config import Params
 from mitigate.presets import apply_preset, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,22 +11,23 @@ validation accuracy) cannot be applied there.
     dvc repro synthesize && python benchmarks/jtt_error_set.py --epochs 20 --seeds 0 1 2
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+
 import argparse
 import dataclasses
 import os
 
 import torch
-
 from compute import cpu_model
 from tables import publish
-from mitigate import paths
-from mitigate.config import Params
+
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.runtime import resolve_device, torch_generator
 from mitigate.data.dataset import TensorSplit, load_info, load_split
 from mitigate.methods import method_hparams
 from mitigate.methods.jtt import error_set
-from mitigate.runtime import resolve_device, torch_generator
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method
+from mitigate.training.loop import build_method
+from mitigate.training.settings import TrainSettings
 
 
 def scores(errors: torch.Tensor, conflicting: torch.Tensor) -> tuple[int, float, float, float]:

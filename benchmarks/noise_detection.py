@@ -15,19 +15,28 @@ script adds the oracle and DivideMix's GMM, which no stage computes, over every 
     python benchmarks/noise_detection.py     # about 2 min on 2 cores (--seeds 3 4 5 for fresh seeds)
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+
 import argparse
 import dataclasses
 
 import numpy as np
 import torch
-
 from tables import mean_std, publish
-from mitigate.config import Params
+
+from mitigate.core.config import Params
+from mitigate.data.build import NUM_CLASSES, build_dataset
 from mitigate.data.dataset import TensorSplit
-from mitigate.data.synthesize import NUM_CLASSES, synthesize
-from mitigate.loss_mixture import clean_probability
-from mitigate.noise_detection import (cross_entropies, detect_noisy_labels, detection_metrics, fold_training,
-                                      out_of_sample_probabilities)
+from mitigate.methods import method_hparams
+from mitigate.noisy.detection import (
+    NoiseSplitSettings,
+    cross_entropies,
+    detect_noisy_labels,
+    detection_metrics,
+    fold_training,
+    out_of_sample_probabilities,
+)
+from mitigate.noisy.loss_mixture import clean_probability
+from mitigate.training.settings import TrainSettings
 
 KEYS = ("precision", "recall", "f1", "auc")
 CLEAN = {"no noise": ("none", 0.0)}
@@ -55,8 +64,10 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/noise_detection.md")
     args = parser.parse_args()
     params = Params.load(args.params)
-    training = fold_training(params)
-    lines = [f"Noisy-label detection, {params.data.source} data, aligned ratio {params.data.aligned_ratio}, {training.folds}-fold out-of-sample "
+    split_settings = params.section(NoiseSplitSettings, "noise_split")
+    training = fold_training(split_settings, params.section(TrainSettings, "train"), method_hparams(params, split_settings.method))
+    lines = [f"Noisy-label detection, {params.data.source} data, aligned ratio {params.data.aligned_ratio}, "
+             f"{training.folds}-fold out-of-sample "
              f"probabilities (fold models: {training.method}), seeds {args.seeds}, mean ± std", "",
              "| setting | detector | flagged | " + " | ".join(KEYS) + " |", "|---" * (len(KEYS) + 3) + "|"]
     for name, (kind, rate) in {**CLEAN, **SETTINGS}.items():
@@ -64,7 +75,7 @@ def main() -> None:
                    "transition posterior": [], "cleanlab": [], "flag every label": []}
         for seed in args.seeds:
             data = dataclasses.replace(params.data, label_noise=kind, noise_rate=rate)
-            train = TensorSplit(synthesize(data, seed)["train"], torch.device("cpu"))
+            train = TensorSplit(build_dataset(data, seed)["train"], torch.device("cpu"))
             probabilities = out_of_sample_probabilities(train, training, NUM_CLASSES, seed)
             labels, truth = train.y.numpy(), (train.y != train.true_y).numpy()
             for detector, (flags, scores) in detect_noisy_labels(probabilities, labels, seed).items():

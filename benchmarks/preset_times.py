@@ -9,6 +9,7 @@ evaluate (seconds to a few minutes at 60k) are not counted, so the real run take
     python benchmarks/preset_times.py [PRESET ...]
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+
 import argparse
 import math
 import os
@@ -17,19 +18,19 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from compute import cpu_model
 from tables import publish
-from mitigate.augment import AugmentSettings, swap_count
-from mitigate.config import Params
+
+from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, uniform_cells
+from mitigate.biaswap.swaps import AugmentSettings, swap_count
+from mitigate.core.config import Params
+from mitigate.core.runtime import resolve_device
 from mitigate.data.dataset import TensorSplit, make_split
 from mitigate.methods import method_hparams, method_names, training_sets
 from mitigate.methods.gce import GCEHparams
 from mitigate.presets import apply_preset, available, load_preset
-from mitigate.runtime import resolve_device
-from mitigate.swapping import SwapAESettings, SwapAETrainer, uniform_cells
-from mitigate.train_settings import BiasedSettings, TrainSettings
-from mitigate.training import build_method
+from mitigate.training.loop import build_method
+from mitigate.training.settings import BiasedSettings, TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 # training images after the 10 % valid split: MNIST / Fashion-MNIST 60,000, CIFAR-10 50,000;

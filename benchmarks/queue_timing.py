@@ -66,7 +66,7 @@ def main() -> None:
     seconds = time.monotonic() - start
     tasks = [(name, status) for name, status in queue_rows(args.repo) if name not in before]
     ran = restored = 0
-    for name, status in tasks:
+    for name, _ in tasks:
         r, c = stage_counts(dvc("queue", "logs", name, cwd=args.repo))
         ran, restored = ran + r, restored + c
     succeeded = sum(status == "Success" for _, status in tasks)

@@ -15,7 +15,6 @@ import time
 from pathlib import Path
 
 import yaml
-
 from compute import cpu_model
 from queue_timing import stage_counts
 from tables import publish

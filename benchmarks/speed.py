@@ -3,7 +3,7 @@
 1. Copies the project into a temporary git repository and times `dvc repro` on the default
    params.yaml (every stage runs; the target is under 10 minutes on 2 CPU cores), with the
    time of each stage (from one `Running stage` line of dvc's output to the next).
-2. Samples per second of the method loop (`mitigate.training.fit`: method.update per batch,
+2. Samples per second of the method loop (`mitigate.training.loop.fit`: method.update per batch,
    loss bookkeeping, validation accuracy and progress bar once per epoch) against a bare
    forward / backward / step loop over the same networks and the same batches.
 
@@ -12,6 +12,7 @@
     python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 3  # at full size
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+
 import argparse
 import dataclasses
 import os
@@ -24,17 +25,17 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-
 from compute import cpu_model
 from tables import publish
-from mitigate.config import Params
+
+from mitigate.core.config import Params
+from mitigate.core.runtime import torch_generator
+from mitigate.data.build import NUM_CLASSES, build_dataset
 from mitigate.data.dataset import TensorSplit
-from mitigate.data.synthesize import NUM_CLASSES, synthesize
 from mitigate.methods import method_hparams
 from mitigate.presets import apply_preset, load_preset
-from mitigate.runtime import torch_generator
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method, fit
+from mitigate.training.loop import build_method, fit
+from mitigate.training.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
@@ -84,7 +85,7 @@ def bare_loop(networks, train: TensorSplit, settings: TrainSettings, seed: int) 
 
 def throughput(method: str, params: Params, epochs: int, seed: int = 0) -> tuple[float, float]:
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=epochs)
-    splits = synthesize(params.data, seed)
+    splits = build_dataset(params.data, seed)
     device = torch.device("cpu")
     train, valid = TensorSplit(splits["train"], device), TensorSplit(splits["valid"], device)
     samples = epochs * len(train)

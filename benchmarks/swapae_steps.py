@@ -10,6 +10,7 @@ Each segment continues the same autoencoder and optimizers, its batch order seed
     python benchmarks/swapae_steps.py colored_fashion_mnist_cpu --steps 600 1200 2400 4800
 """
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (params.yaml compute) before torch loads
+
 import argparse
 import dataclasses
 import os
@@ -17,16 +18,16 @@ import time
 from pathlib import Path
 
 import torch
-
 from compute import cpu_model
 from tables import publish
-from mitigate import paths
-from mitigate.checkpoint import load_predictor
-from mitigate.config import Params
+
+from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
+from mitigate.biaswap.quality import swap_quality, train_digit_judge
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.runtime import numpy_rng, resolve_device
 from mitigate.data.dataset import TensorSplit, load_info, load_split
-from mitigate.runtime import numpy_rng, resolve_device
-from mitigate.swap_quality import swap_quality, train_digit_judge
-from mitigate.swapping import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
+from mitigate.evaluation.predictor import load_predictor
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -1,21 +1,21 @@
 """Stage augment: swap bias-aligned training images (content) with bias-conflicting ones (style)
 as the split stage assigned them, and store the swaps (train@biaswap reads them after the
-training split: `augment.with_swaps`)."""
+training split: `data.training_sets.load_training_split`)."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
-import pandas as pd
+
 import torch
 
-from mitigate import paths
-from mitigate.augment import AugmentSettings, make_swaps, swap_count, swap_partners
-from mitigate.data.swaps import swap_split
-from mitigate.cli import run_stage
-from mitigate.config import Params
+from mitigate.biaswap.autoencoder import load_autoencoder
+from mitigate.biaswap.split import read_conflicting
+from mitigate.biaswap.swaps import AugmentSettings, make_swaps, swap_count, swap_partners
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.fileio import atomic_path, write_json
+from mitigate.core.runtime import numpy_rng, resolve_device
+from mitigate.core.stage import run_stage
 from mitigate.data.colored_mnist import nearest_palette_color
 from mitigate.data.dataset import TensorSplit, load_split
-from mitigate.errors import InputError
-from mitigate.fileio import atomic_path, write_json
-from mitigate.models.swapae import load_autoencoder
-from mitigate.runtime import numpy_rng, resolve_device
+from mitigate.data.training_sets import swap_split
 
 
 def main() -> None:
@@ -24,13 +24,7 @@ def main() -> None:
     device = resolve_device(params.device)
     train = load_split(paths.DATASET, "train")
     num_swaps = swap_count(settings.swap_fraction, len(train))
-    try:
-        assignment = pd.read_csv(paths.SPLIT_TABLE)
-        conflicting = assignment["conflicting"].to_numpy(dtype=bool)
-    except (OSError, KeyError, ValueError, pd.errors.ParserError) as error:
-        raise InputError(f"{paths.SPLIT_TABLE} is missing or corrupt ({type(error).__name__}); regenerate it with `dvc repro split`") from None
-    if len(conflicting) != len(train):
-        raise InputError(f"{paths.SPLIT_TABLE} does not match the training split; regenerate it with `dvc repro split`")
+    conflicting = read_conflicting(paths.SPLIT_TABLE, len(train))
     autoencoder = load_autoencoder(paths.swapae_model(settings.swapae), device, f"train_swapae@{settings.swapae}")
     content, style = swap_partners(conflicting, num_swaps, numpy_rng(seed, "augment/partners"))
     swaps = swap_split(train, make_swaps(autoencoder, TensorSplit(train, device), content, style), content, style)

@@ -1,10 +1,11 @@
 """Stage corruptions: one photo under each of the 20 Corrupted CIFAR-10 corruptions at severities
 1-5, as a PNG table (independent of the dataset, so it is drawn on every run)."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
-from mitigate.corruption_figure import draw_corruption_table, example_photo
+
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.stage import run_stage
+from mitigate.data.figures import draw_corruption_table, example_photo
 
 
 def main() -> None:

@@ -2,19 +2,20 @@
 (DFA) on the unbiased test set, colored by class and by bias attribute, and the k-NN accuracy of
 each attribute in each feature space."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+
 import sys
 
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.errors import UserError
+from mitigate.core.fileio import write_json
+from mitigate.core.runtime import numpy_rng, resolve_device
+from mitigate.core.stage import run_stage
 from mitigate.data.dataset import Split, TensorSplit, load_split
 from mitigate.data.sampling import stratified_subset
-from mitigate.embedding import EmbedSettings, disentangled_features, knn_accuracy, plot_embeddings, tsne_2d
-from mitigate.errors import UserError
-from mitigate.fileio import write_json
+from mitigate.evaluation.embedding import EmbedSettings, disentangled_features, knn_accuracy, plot_embeddings, tsne_2d
+from mitigate.evaluation.predictor import load_predictor
 from mitigate.models.disentangled import DisentangledClassifier
-from mitigate.checkpoint import load_predictor
-from mitigate.runtime import numpy_rng, resolve_device
 
 
 def main() -> None:

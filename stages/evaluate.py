@@ -7,26 +7,20 @@ comparison table, and the (target, bias) accuracy matrix of each as plot data.
 REFERENCE: a model evaluated before the methods: `biased` (the bias track's GCE model) or
 `ceiling` (the noisy track's vanilla on clean labels)."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+
 import sys
 
-import numpy as np
-
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
-from mitigate.errors import UserError
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.errors import UserError
+from mitigate.core.fileio import write_json_files, write_text
+from mitigate.core.runtime import resolve_device
+from mitigate.core.stage import run_stage
 from mitigate.data.dataset import TensorSplit, load_info, load_split
-from mitigate.fileio import write_json_files, write_text
+from mitigate.evaluation.evaluate import evaluate_model
+from mitigate.evaluation.predictor import load_predictor
+from mitigate.evaluation.report import comparison_table
 from mitigate.methods import method_names
-from mitigate.metrics import bias_accuracies, cell_accuracy
-from mitigate.report import comparison_table
-from mitigate.runtime import resolve_device
-from mitigate.checkpoint import load_predictor, predict_logits
-
-
-def correct(model, data: TensorSplit) -> np.ndarray:
-    return (predict_logits(model, data).argmax(1) == data.y).cpu().numpy()
-
 
 REFERENCES = {"biased": (paths.BIASED_MODEL, "train_biased"), "ceiling": (paths.CEILING_MODEL, "train_ceiling")}
 
@@ -38,7 +32,6 @@ def main() -> None:
     params = Params.load()
     methods, device = method_names(params), resolve_device(params.device)
     info = load_info(paths.DATASET)
-    shape = (info["num_classes"], info["num_bias"])
     splits = {name: TensorSplit(load_split(paths.DATASET, name), device) for name in ("test", "valid")}
     models = {name: REFERENCES[name] for name in sys.argv[1:]}
     models |= {m: (paths.trained_model(m), f"train@{m}") for m in methods}
@@ -47,15 +40,7 @@ def main() -> None:
         model = load_predictor(path, device, stage)
         if model.uses_bias_labels:
             knows_groups.append(name)
-        results[name] = {}
-        for split_name, data in splits.items():
-            y, bias = data.y.cpu().numpy(), data.bias.cpu().numpy()
-            hits = correct(model, data)
-            results[name][split_name] = bias_accuracies(hits, y, bias, *shape)
-        y, bias = splits["test"].y.cpu().numpy(), splits["test"].bias.cpu().numpy()
-        accuracy, counts = cell_accuracy(correct(model, splits["test"]), y, bias, *shape)
-        cells[name] = [{"target": t, "bias": b, "accuracy": round(float(accuracy[t, b]), 6), "count": int(counts[t, b])}
-                       for t in range(shape[0]) for b in range(shape[1]) if counts[t, b]]
+        results[name], cells[name] = evaluate_model(model, splits, info["num_classes"], info["num_bias"])
     write_json_files(paths.EVAL_METRICS_DIR, results)
     write_json_files(paths.EVAL_CELLS_DIR, cells)
     table = comparison_table(results, knows_groups=tuple(knows_groups))

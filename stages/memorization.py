@@ -1,14 +1,15 @@
 """Stage memorization@<method>: the memorization plot of one method (by default CE and ELR,
 `memorization.methods`) from its training curves."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+
 import sys
 
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
-from mitigate.errors import UserError
-from mitigate.memorization_figure import draw_memorization, read_memorization
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.errors import UserError
+from mitigate.core.stage import run_stage
 from mitigate.methods import method_names
+from mitigate.noisy.memorization_figure import draw_memorization, read_memorization
 
 
 def main() -> None:

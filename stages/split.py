@@ -1,17 +1,19 @@
 """Stage split: mark each training sample bias-aligned or bias-conflicting with the biased
 model, and score the assignment against the ground truth."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+
 import pandas as pd
 
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
+from mitigate.biaswap.split import conflict_score, threshold_value
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.fileio import atomic_path, write_json
+from mitigate.core.runtime import resolve_device
+from mitigate.core.stage import run_stage
 from mitigate.data.dataset import TensorSplit, load_split
-from mitigate.fileio import atomic_path, write_json
-from mitigate.metrics import precision_recall_f1
-from mitigate.runtime import resolve_device
-from mitigate.split import conflict_score, threshold_value
-from mitigate.checkpoint import load_predictor, predict_logits
+from mitigate.evaluation.metrics import precision_recall_f1
+from mitigate.evaluation.predictor import load_predictor
+from mitigate.models.inference import predict_logits
 
 
 def main() -> None:

@@ -1,36 +1,21 @@
 """Stage synthesize: the biased train / valid splits and the unbiased test split."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
-import numpy as np
 
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.fileio import atomic_path, write_json
+from mitigate.core.stage import run_stage
+from mitigate.core.viz import save_png
+from mitigate.data.build import build_dataset, split_counts
 from mitigate.data.dataset import save_dataset
-from mitigate.data.label_noise import transition_report
-from mitigate.data.synthesize import split_counts, synthesize
-from mitigate.fileio import atomic_path, write_json
-from mitigate.viz import save_png, tile
-
-SAMPLES_PER_KIND = 6
-
-
-def sample_grid(split, num_classes: int) -> np.ndarray:
-    """One row per class: up to 6 bias-aligned, then up to 6 bias-conflicting training images."""
-    rows = []
-    for c in range(num_classes):
-        of_class = split.table["label"] == c
-        cells = []
-        for aligned in (True, False):
-            idx = split.table.index[of_class & (split.table["aligned"] == aligned)][:SAMPLES_PER_KIND]
-            cells += [split.images[i] for i in idx] + [None] * (SAMPLES_PER_KIND - len(idx))
-        rows.append(cells)
-    return tile(rows)
+from mitigate.data.figures import sample_grid
+from mitigate.noisy.label_noise import transition_report
 
 
 def main() -> None:
     params = Params.load()
     settings, seed = params.data, params.seed
-    splits = synthesize(settings, seed)
+    splits = build_dataset(settings, seed)
     num_classes, num_bias = (1 + max(int(split.table[column].max()) for split in splits.values())
                              for column in ("true_label", "bias"))
     with atomic_path(paths.DATASET) as tmp:

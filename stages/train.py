@@ -1,14 +1,15 @@
 """Stage train@<method>: one registered training method on its training set (params.yaml `methods`)."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+
 import sys
 
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
-from mitigate.errors import UserError
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.errors import UserError
+from mitigate.core.stage import run_stage
 from mitigate.methods import method_hparams, training_set_of
-from mitigate.runner import train_and_store
-from mitigate.train_settings import TrainSettings
+from mitigate.training.settings import TrainSettings
+from mitigate.training.stage import train_and_store
 
 
 def main() -> None:

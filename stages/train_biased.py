@@ -1,11 +1,12 @@
 """Stage train_biased: a classifier trained with GCE, which amplifies the shortcut."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
+
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.stage import run_stage
 from mitigate.methods.gce import GCEHparams
-from mitigate.runner import train_and_store
-from mitigate.train_settings import BiasedSettings
+from mitigate.training.settings import BiasedSettings
+from mitigate.training.stage import train_and_store
 
 
 def main() -> None:

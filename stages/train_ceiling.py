@@ -1,12 +1,13 @@
 """Stage train_ceiling (noisy-label track): vanilla cross-entropy on the training split's true
 labels, the noise-free ceiling that the noisy-label methods are measured against."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
+
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.stage import run_stage
 from mitigate.methods import method_hparams
-from mitigate.runner import train_and_store
-from mitigate.train_settings import TrainSettings
+from mitigate.training.settings import TrainSettings
+from mitigate.training.stage import train_and_store
 
 
 def main() -> None:

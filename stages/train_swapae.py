@@ -2,22 +2,23 @@
 with crops centered by the biased model's CAM (`cam`) or uniformly (`uniform`); measures the swaps
 on the validation split and draws them."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
+
 import sys
 
-from mitigate import paths
-from mitigate.cli import run_stage
-from mitigate.config import Params
-from mitigate.curves import Curves
+from mitigate.biaswap.autoencoder import SAMPLINGS, save_autoencoder
+from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
+from mitigate.biaswap.figures import patch_figure, swap_grid
+from mitigate.biaswap.quality import swap_quality, train_digit_judge
+from mitigate.core import paths
+from mitigate.core.config import Params
+from mitigate.core.curves import Curves
+from mitigate.core.errors import UserError
+from mitigate.core.fileio import atomic_path
+from mitigate.core.resume import stage_checkpoint
+from mitigate.core.runtime import numpy_rng, resolve_device
+from mitigate.core.stage import run_stage
 from mitigate.data.dataset import TensorSplit, load_info, load_split
-from mitigate.errors import UserError
-from mitigate.fileio import atomic_path
-from mitigate.resume import stage_checkpoint
-from mitigate.runtime import numpy_rng, resolve_device
-from mitigate.checkpoint import load_predictor
-from mitigate.swap_figures import patch_figure, swap_grid
-from mitigate.swap_quality import swap_quality, train_digit_judge
-from mitigate.models.swapae import SAMPLINGS, save_autoencoder
-from mitigate.swapping import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
+from mitigate.evaluation.predictor import load_predictor
 
 
 def main() -> None:

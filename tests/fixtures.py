@@ -11,6 +11,7 @@ from PIL import Image
 
 from mitigate.data.sources import ImagePools
 
+
 def write_idx(folder: Path, prefix: str, images: np.ndarray, labels: np.ndarray, gz: bool = False) -> None:
     """`<prefix>-images-idx3-ubyte` and `<prefix>-labels-idx1-ubyte` (with .gz when `gz`):
     big-endian magic 0x803 / 0x801 and sizes, then the uint8 data (LeCun's MNIST page)."""

@@ -3,13 +3,13 @@ import shutil
 
 import numpy as np
 import pytest
+from fixtures import random_pixels, write_attribute_folders, write_manifest, write_png
 from PIL import Image
 
-from fixtures import random_pixels, write_attribute_folders, write_manifest, write_png
-from mitigate.config import DataSettings
+from mitigate.core.config import DataSettings
+from mitigate.core.errors import UserError
 from mitigate.data.attribute_sources import attribute_folders, attribute_manifest
-from mitigate.data.synthesize import synthesize
-from mitigate.errors import UserError
+from mitigate.data.build import build_dataset
 
 # bFFHQ-like: target = age, bias = gender; aligned when the two agree
 LABELS = {
@@ -42,7 +42,7 @@ def test_folders_read_the_bffhq_layout(bffhq):
     data = attribute_folders(root, image_size=6)
     assert (data.num_classes, data.num_bias) == (2, 2)
     assert {name: len(split) for name, split in data.splits.items()} == {"train": 7, "valid": 3, "test": 4}
-    for name, split in data.splits.items():
+    for split in data.splits.values():
         assert split.images.dtype == np.uint8 and split.images.shape == (len(split), 6, 6, 3)
         assert split.targets.dtype == np.int64 and split.bias.dtype == np.int64
         assert split.paths == sorted(split.paths)
@@ -217,7 +217,7 @@ def rewrite(csv_path, old: str, new: str) -> None:
     (lambda csv: rewrite(csv, "images/train/002.png,1,1", "images/train/002.png,1,-1"), ROW_3 + r": bias '-1' is not"),
     (lambda csv: rewrite(csv, "images/train/002.png,1,1", "images/train/002.png,1,"), ROW_3 + r": bias '' is not"),
     (lambda csv: rewrite(csv, "images/train/002.png,1,1", "images/train/002.png,one,1"), ROW_3 + r": target 'one'"),
-    (lambda csv: csv.write_text("\n".join(l for l in csv.read_text().splitlines() if ",valid" not in l) + "\n"),
+    (lambda csv: csv.write_text("\n".join(line for line in csv.read_text().splitlines() if ",valid" not in line) + "\n"),
      r"the valid split is empty: no images in .*manifest.csv \(rows with split valid\)"),
     (lambda csv: (csv.parent / "images/test/000.png").write_bytes(b"garbage"), r"000.png: cannot read the image"),
     (lambda csv: rewrite(csv, "images/test/005.png,0,1", "images/test/005.png,0,3"),
@@ -240,7 +240,7 @@ def attribute_settings(root, **changes) -> DataSettings:
 
 def test_synthesize_keeps_an_attribute_datasets_own_splits(bffhq):
     root, _ = bffhq
-    splits = synthesize(attribute_settings(root), seed=0)
+    splits = build_dataset(attribute_settings(root), seed=0)
     assert {name: len(split) for name, split in splits.items()} == {"train": 7, "valid": 3, "test": 4}
     train = splits["train"].table
     assert train["aligned"].sum() == 5 and not train["noisy"].any()
@@ -250,7 +250,7 @@ def test_synthesize_keeps_an_attribute_datasets_own_splits(bffhq):
 
 def test_symmetric_noise_on_an_attribute_dataset_leaves_test_clean(bffhq):
     root, _ = bffhq
-    splits = synthesize(attribute_settings(root, label_noise="symmetric", noise_rate=0.5), seed=0)
+    splits = build_dataset(attribute_settings(root, label_noise="symmetric", noise_rate=0.5), seed=0)
     train = splits["train"].table
     assert train["noisy"].sum() == 4  # per class, round half up: 3 x 0.5 -> 2 of class 0, 4 x 0.5 -> 2 of class 1
     assert not splits["test"].table["noisy"].any()

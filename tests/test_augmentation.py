@@ -7,16 +7,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 import yaml
-
-from mitigate.augmentation import random_crop_flip
-from mitigate.config import Params
-from mitigate.errors import ConfigError
-from mitigate.methods import method_hparams
-from mitigate.train_settings import BiasedSettings, TrainSettings
-from mitigate.training import build_method, fit
-
 from imports import ROOT
 from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+
+from mitigate.core.config import Params
+from mitigate.core.errors import ConfigError
+from mitigate.methods import method_hparams
+from mitigate.training.loop import build_method, fit
+from mitigate.training.settings import BiasedSettings, TrainSettings
+from mitigate.training.transforms import random_crop_flip
 
 
 @pytest.fixture(scope="module")

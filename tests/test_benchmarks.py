@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from imports import ROOT
 
 SCRIPTS = sorted(p.name for p in (ROOT / "benchmarks").glob("*.py") if "argparse" in p.read_text())

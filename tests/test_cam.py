@@ -2,8 +2,8 @@
 import pytest
 import torch
 
-from mitigate.cam import class_activation_maps, crop_patches, patch_center_distribution, sample_centers, uniform_distribution
-from mitigate.errors import UserError
+from mitigate.biaswap.cam import class_activation_maps, crop_patches, patch_center_distribution, sample_centers, uniform_distribution
+from mitigate.core.errors import UserError
 from mitigate.models import build_model
 
 

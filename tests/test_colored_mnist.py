@@ -3,10 +3,10 @@ from collections import Counter
 
 import numpy as np
 import pytest
-
 from fixtures import write_idx
-from mitigate.config import DataSettings
-from mitigate.data import sampling, synthesize as synth
+
+from mitigate.core.config import DataSettings
+from mitigate.data import build, sampling
 from mitigate.data.colored_mnist import COLOR_STD, PALETTE, colorize
 from mitigate.data.sampling import assign_balanced_attributes, assign_biased_attributes
 from mitigate.data.sources import torchvision_digits
@@ -219,7 +219,7 @@ def embedded_mnist():
 
 @pytest.fixture(scope="module")
 def synthesized(embedded_mnist):
-    return synth.synthesize(data_settings(), seed=0)
+    return build.build_dataset(data_settings(), seed=0)
 
 
 def test_synthesize_split_sizes(synthesized):
@@ -242,7 +242,7 @@ def test_synthesize_train_is_biased_exactly_per_class(synthesized):
 
 
 def test_noise_and_bias_combine_train_and_valid_noisy_test_clean(embedded_mnist, synthesized):
-    noisy = synth.synthesize(data_settings(label_noise="symmetric", noise_rate=0.5), seed=0)
+    noisy = build.build_dataset(data_settings(label_noise="symmetric", noise_rate=0.5), seed=0)
     for name in ("train", "valid"):
         table, clean = noisy[name].table, synthesized[name].table
         # the same images, colors and true labels as without noise; only the training labels change
@@ -250,9 +250,9 @@ def test_noise_and_bias_combine_train_and_valid_noisy_test_clean(embedded_mnist,
         assert (table["true_label"] == clean["label"]).all() and (table["bias"] == clean["bias"]).all()
         assert (table["aligned"] == (table["true_label"] == table["bias"])).all()
         assert (table["noisy"] == (table["label"] != table["true_label"])).all()
-        assert synth.split_counts(noisy[name])["noise_rate"] == 0.5
+        assert build.split_counts(noisy[name])["noise_rate"] == 0.5
     assert not noisy["test"].table["noisy"].any()
-    assert synth.split_counts(noisy["test"])["noise_rate"] == 0.0
+    assert build.split_counts(noisy["test"])["noise_rate"] == 0.0
 
 
 def test_synthesize_train_and_valid_partition_the_pool(synthesized):
@@ -281,8 +281,8 @@ def split_bytes(splits) -> dict:
 
 
 def test_synthesize_is_deterministic_per_seed(embedded_mnist, synthesized):
-    again = synth.synthesize(data_settings(), seed=0)
-    other = synth.synthesize(data_settings(), seed=1)
+    again = build.build_dataset(data_settings(), seed=0)
+    other = build.build_dataset(data_settings(), seed=1)
     assert split_bytes(again) == split_bytes(synthesized)
     for name in ("train", "valid", "test"):
         assert other[name].images.tobytes() != synthesized[name].images.tobytes()
@@ -290,14 +290,14 @@ def test_synthesize_is_deterministic_per_seed(embedded_mnist, synthesized):
 
 
 def test_synthesize_embedded_test_size_too_large(embedded_mnist):
-    from mitigate.errors import UserError
+    from mitigate.core.errors import UserError
 
     with pytest.raises(UserError, match="data.test_size"):
-        synth.synthesize(data_settings(test_size=5000), seed=0)
+        build.build_dataset(data_settings(test_size=5000), seed=0)
 
 
 def test_split_counts(synthesized):
-    assert synth.split_counts(synthesized["train"]) == {"samples": 3600, "aligned": 3560, "conflicting": 40,
+    assert build.split_counts(synthesized["train"]) == {"samples": 3600, "aligned": 3560, "conflicting": 40,
                                                         "noisy_labels": 0, "noise_rate": 0.0}
 
 
@@ -335,7 +335,7 @@ def test_torchvision_digits_reads_idx_files(mnist_root):
 
 def test_synthesize_with_torchvision_source(mnist_root):
     root, data = mnist_root
-    splits = synth.synthesize(data_settings(source="torchvision", root=str(root), aligned_ratio=0.5), seed=0)
+    splits = build.build_dataset(data_settings(source="torchvision", root=str(root), aligned_ratio=0.5), seed=0)
     assert {k: len(v) for k, v in splits.items()} == {"train": 36, "valid": 4, "test": 20}
     assert splits["test"].images.shape == (20, 28, 28, 3)
     np.testing.assert_array_equal(splits["test"].table["label"], data["t10k"][1])
@@ -348,7 +348,7 @@ def test_synthesize_with_torchvision_source(mnist_root):
 
 
 def test_torchvision_truncated_idx_file_is_a_user_error(mnist_root):
-    from mitigate.errors import UserError
+    from mitigate.core.errors import UserError
 
     root, _ = mnist_root
     images = root / "MNIST" / "raw" / "train-images-idx3-ubyte"
@@ -359,7 +359,7 @@ def test_torchvision_truncated_idx_file_is_a_user_error(mnist_root):
 
 
 def test_torchvision_garbage_idx_file_is_a_user_error(mnist_root):
-    from mitigate.errors import UserError
+    from mitigate.core.errors import UserError
 
     root, _ = mnist_root
     (root / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"not an idx file")

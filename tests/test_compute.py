@@ -8,11 +8,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from mitigate.compute import PORTABLE_ENVIRONMENT, Compute, available_cpus, environment, parse_compute, pin
-from mitigate.errors import ConfigError
-
 from imports import ROOT
+
+from mitigate.core.compute import PORTABLE_ENVIRONMENT, Compute, available_cpus, environment, parse_compute, pin
+from mitigate.core.errors import ConfigError
 
 # What a stage process sees after its first import (`mitigate.stage_start`), and a few seeded
 # training steps of a small CNN + linear head whose weights it hashes.

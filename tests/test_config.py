@@ -6,17 +6,16 @@ import numpy as np
 import pytest
 import torch
 import yaml
-
-from mitigate.checkpoint import load_predictor, save_predictor
-from mitigate.config import DataSettings, Params, SplitSettings
-from mitigate.data.dataset import SPLITS, load_info, load_split, save_dataset
-from mitigate.errors import ConfigError, InputError, UserError
-from mitigate.methods import METHODS, method_hparams, method_names, training_set_of
-from mitigate.train_settings import BiasedSettings, TrainSettings
-from mitigate.training import build_method
-
 from imports import ROOT
 from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_split, tiny_tensor_split
+
+from mitigate.core.config import DataSettings, Params, SplitSettings
+from mitigate.core.errors import ConfigError, InputError, UserError
+from mitigate.data.dataset import SPLITS, load_info, load_split, save_dataset
+from mitigate.evaluation.predictor import load_predictor, save_predictor
+from mitigate.methods import METHODS, method_hparams, method_names, training_set_of
+from mitigate.training.loop import build_method
+from mitigate.training.settings import BiasedSettings, TrainSettings
 
 PARAMS = ROOT / "params.yaml"
 
@@ -192,7 +191,7 @@ def test_bad_value_read_from_a_file(raw, tmp_path):
     path = tmp_path / "params.yaml"
     path.write_text(yaml.safe_dump(changed))
     with pytest.raises(ConfigError) as caught:
-        Params.load(path).data
+        _ = Params.load(path).data
     assert str(caught.value) == "params.yaml: data.aligned_ratio: must be in (0, 1), got 1.5"
 
 

@@ -3,10 +3,10 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from mitigate.corruption_figure import corruption_grid, draw_corruption_table, example_photo
+from mitigate.core.errors import UserError
 from mitigate.data import corruptions as corruptions_module
 from mitigate.data.corruptions import CORRUPTIONS, TYPES, corrupt, corrupt_images
-from mitigate.errors import UserError
+from mitigate.data.figures import corruption_grid, draw_corruption_table, example_photo
 
 # the corruptions that draw random numbers; the others are fixed functions of the image
 RANDOM = {"snow", "frost", "fog", "spatter", "elastic_transform", "gaussian_noise", "shot_noise", "impulse_noise",

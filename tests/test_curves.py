@@ -4,8 +4,8 @@ import subprocess
 
 import pytest
 
-from mitigate.curves import Curves
-from mitigate.errors import UserError
+from mitigate.core.curves import Curves
+from mitigate.core.errors import UserError
 
 
 def test_curves_save_dvclives_layout_with_the_summary(tmp_path):

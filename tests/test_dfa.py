@@ -1,10 +1,9 @@
 """DFA: the bias-feature swap, the detach pattern of its two heads, its schedule."""
 import pytest
 import torch
+from tiny import build_tiny_method
 
 from mitigate.methods.dfa import swap_bias_features
-
-from tiny import build_tiny_method
 
 
 def build_dfa(**changes):

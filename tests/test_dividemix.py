@@ -2,11 +2,10 @@
 import numpy as np
 import pytest
 import torch
-
-from mitigate.loss_mixture import clean_probability
-from mitigate.methods.dividemix import sharpen
-
 from tiny import build_tiny_method
+
+from mitigate.methods.dividemix import sharpen
+from mitigate.noisy.loss_mixture import clean_probability
 
 
 def test_gmm_calls_the_low_loss_mode_clean_on_a_bimodal_set():

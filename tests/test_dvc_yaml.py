@@ -1,11 +1,13 @@
 """dvc.yaml declares what each stage reads, so DVC's cache can be trusted."""
 import subprocess
+from pathlib import Path
 
 import networkx as nx
 import yaml
 from dvc.repo import Repo
-
 from imports import ROOT
+
+from mitigate.core import paths
 from mitigate.dvc_deps import SCENARIOS, rewrite
 
 
@@ -16,8 +18,8 @@ def test_every_dvc_yaml_lists_the_code_deps_its_stages_import():
 
 def test_a_dropped_or_extra_code_dep_is_put_right():
     written = (ROOT / "dvc.yaml").read_text()
-    dropped = written.replace("      - src/mitigate/runner.py\n", "", 1)
-    extra = written.replace("      - stages/split.py\n", "      - stages/split.py\n      - src/mitigate/viz.py\n", 1)
+    dropped = written.replace("      - src/mitigate/training/stage.py\n", "", 1)
+    extra = written.replace("      - stages/split.py\n", "      - stages/split.py\n      - src/mitigate/core/viz.py\n", 1)
     assert dropped != written and extra != written
     assert rewrite(ROOT / "dvc.yaml", dropped) == written and rewrite(ROOT / "dvc.yaml", extra) == written
 
@@ -51,3 +53,30 @@ def test_synthesize_depends_on_the_raw_data_whose_default_is_in_git():
     assert ignored.returncode == 1, f"{readme} is ignored by git"
     downloads = subprocess.run(["git", "check-ignore", "-q", f"{root}/MNIST/raw/train-images-idx3-ubyte.gz"], cwd=ROOT)
     assert downloads.returncode == 0, f"downloads into {root} would show in git status"
+
+
+def declared_outputs() -> set[str]:
+    """Every out, metric and plot of both dvc.yaml files, relative to its stage's wdir, as DVC
+    resolves them (foreach and ${...} included)."""
+    repo = Repo(str(ROOT))
+    declared = set()
+    for stage in repo.index.stages:
+        wdir = Path(stage.wdir)
+        declared |= {Path(out.fs_path).relative_to(wdir).as_posix() for out in stage.outs}
+    return declared
+
+
+def test_every_path_in_paths_py_is_declared_by_a_stage():
+    """core/paths.py names the files stages write; each one (or the folder holding declared
+    outputs) must be an output of a dvc.yaml stage, so the two cannot drift apart."""
+    declared = declared_outputs()
+    names = {name: value for name, value in vars(paths).items() if name.isupper() and isinstance(value, str) and "/" in value}
+    examples = {"trained_model": "vanilla", "training_log": "vanilla", "memorization_figure": "vanilla", "swapae_model": "cam",
+                "swapae_log": "cam", "embed_metrics": "dfa", "embed_figure": "dfa"}
+    names |= {f"{name}({arg!r})": getattr(paths, name)(arg) for name, arg in examples.items()}
+    names["swapae_figure('cam', 'swaps')"] = paths.swapae_figure("cam", "swaps")
+    functions = {name for name, value in vars(paths).items() if callable(value) and not name.startswith("_")}
+    assert functions == set(examples) | {"swapae_figure"}, "a new function in paths.py: add an example call here"
+    undeclared = [f"{name} = {path}" for name, path in names.items()
+                  if not any(out == path or out.startswith(path + "/") for out in declared)]
+    assert not undeclared, f"paths.py names outputs no stage declares: {undeclared}"

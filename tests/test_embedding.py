@@ -2,11 +2,10 @@
 import numpy as np
 import pytest
 import torch
-
-from mitigate.embedding import disentangled_features, knn_accuracy, plot_embeddings, tsne_2d
-from mitigate.models import build_model
-
 from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+
+from mitigate.evaluation.embedding import disentangled_features, knn_accuracy, plot_embeddings, tsne_2d
+from mitigate.models import build_model
 
 
 def clusters(seed: int = 0):

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from imports import ROOT
-from mitigate.errors import UserError
+
+from mitigate.core.errors import UserError
 from mitigate.experiments_report import main
 
 EXP_SHOW = Path(__file__).parent / "data" / "dvc_exp_show.json"

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from mitigate.fileio import atomic_path, write_json, write_json_files, write_text
+from mitigate.core.fileio import atomic_path, write_json, write_json_files, write_text
 
 
 class Boom(Exception):

@@ -1,11 +1,10 @@
 """Group DRO: per-group losses, the exponentiated-gradient group weights, balanced sampling."""
 import pytest
 import torch
+from tiny import build_tiny_method
 
 from mitigate.methods import METHODS
 from mitigate.methods.group_dro import GroupDROHparams, group_losses
-
-from tiny import build_tiny_method
 
 
 def test_group_losses_average_within_groups_and_give_zero_to_absent_ones():

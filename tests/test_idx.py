@@ -7,14 +7,14 @@ import struct
 
 import numpy as np
 import pytest
-
 from fixtures import write_idx
 from imports import ROOT
-from mitigate.config import Params
+
+from mitigate.core.config import Params
+from mitigate.core.errors import UserError
 from mitigate.data import idx
+from mitigate.data.build import build_dataset
 from mitigate.data.sources import idx_images, torchvision_digits
-from mitigate.data.synthesize import synthesize
-from mitigate.errors import UserError
 
 TRAIN_IMAGES = "train-images-idx3-ubyte"
 TRAIN_LABELS = "train-labels-idx1-ubyte"
@@ -109,7 +109,7 @@ def test_synthesize_with_the_idx_source(tmp_path, gz):
     written = write_dataset(tmp_path, train=200, test=50, gz=gz)
     settings = dataclasses.replace(Params.load(ROOT / "params.yaml").data, dataset="colored_mnist", source="idx",
                                    root=str(tmp_path), aligned_ratio=0.9)
-    splits = synthesize(settings, seed=0)
+    splits = build_dataset(settings, seed=0)
     assert {name: len(split) for name, split in splits.items()} == {"train": 180, "valid": 20, "test": 50}
     assert splits["train"].images.shape == (180, 28, 28, 3)
     np.testing.assert_array_equal(splits["test"].table["label"], written["t10k"][1])

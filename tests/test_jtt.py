@@ -1,14 +1,13 @@
 """JTT: the error set, its upweighting, the two trainings."""
 import pytest
 import torch
+from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
-from mitigate.config import Length, parse_section
-from mitigate.errors import ConfigError
+from mitigate.core.config import Length, parse_section
+from mitigate.core.errors import ConfigError
 from mitigate.methods import check_schedule
 from mitigate.methods.jtt import JTTHparams, error_set, upweighted
 from mitigate.models import build_model
-
-from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
 
 def always_class_zero():

@@ -4,8 +4,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-from mitigate.config import DataSettings
-from mitigate.data.label_noise import ASYMMETRIC_FLIPS, corrupt_labels, transition_matrix, transition_report
+from mitigate.core.config import DataSettings
+from mitigate.noisy.label_noise import ASYMMETRIC_FLIPS, corrupt_labels, transition_matrix, transition_report
 
 C = 10
 LABELS = np.repeat(np.arange(C), 90)  # 90 samples per class

@@ -1,14 +1,13 @@
 """Learning from Failure: the class-wise loss EMA and the relative-difficulty weight."""
 import pytest
 import torch
-
-from mitigate.losses import cross_entropy, gce_lff
-from mitigate.methods.lff import LfF, LfFHparams
-from mitigate.methods.loss_ema import ClasswiseLossEMA
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method
-
 from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
+
+from mitigate.methods.lff import LfF, LfFHparams
+from mitigate.training.loop import build_method
+from mitigate.training.loss_ema import ClasswiseLossEMA
+from mitigate.training.losses import cross_entropy, gce_lff
+from mitigate.training.settings import TrainSettings
 
 SETTINGS = TrainSettings(arch="mlp", epochs=1, batch_size=16, lr=1e-3, weight_decay=0.0, augment="none")
 

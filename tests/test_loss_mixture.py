@@ -1,7 +1,7 @@
 """The loss GMM whose clean component is known from reference losses (the split_noise stage)."""
 import numpy as np
 
-from mitigate.loss_mixture import clean_probability_from_clean_mode
+from mitigate.noisy.loss_mixture import clean_probability_from_clean_mode
 
 
 def test_clean_mode_stays_where_the_reference_puts_it_while_the_noisy_one_moves():

@@ -3,7 +3,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mitigate.losses import cross_entropy, gce, gce_lff, mae
+from mitigate.training.losses import cross_entropy, gce, gce_lff, mae
 
 
 def random_batch(seed: int = 0, n: int = 16, classes: int = 10, scale: float = 3.0):

@@ -1,5 +1,5 @@
-from mitigate.curves import Curves
-from mitigate.memorization_figure import draw_memorization, read_memorization
+from mitigate.core.curves import Curves
+from mitigate.noisy.memorization_figure import draw_memorization, read_memorization
 
 
 def test_reads_the_curves_fit_logs_and_draws_a_panel_per_method(tmp_path):

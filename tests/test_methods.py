@@ -4,16 +4,16 @@ import dataclasses
 
 import pytest
 import torch
+from tiny import INPUT_SHAPE, NUM_CLASSES, TINY_EPOCHS, project_params, tiny_hparams, tiny_tensor_split
 
-from mitigate.checkpoint import load_predictor, predict_logits, save_predictor
-from mitigate.config import Params
-from mitigate.curves import Curves
+from mitigate.core.config import Params
+from mitigate.core.curves import Curves
+from mitigate.evaluation.predictor import load_predictor, save_predictor
 from mitigate.methods import METHODS
 from mitigate.models import MODELS
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method, fit
-
-from tiny import INPUT_SHAPE, NUM_CLASSES, TINY_EPOCHS, tiny_hparams, tiny_tensor_split, project_params
+from mitigate.models.inference import predict_logits
+from mitigate.training.loop import build_method, fit
+from mitigate.training.settings import TrainSettings
 
 CPU = torch.device("cpu")
 

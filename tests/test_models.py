@@ -6,22 +6,22 @@ import dataclasses
 import pytest
 import torch
 import yaml
-
-from mitigate.cam import class_activation_maps
-from mitigate.checkpoint import load_predictor, predict_logits, save_predictor
-from mitigate.config import Params
-from mitigate.errors import ConfigError
-from mitigate.methods import method_hparams
-from mitigate.methods.base import ModelFactory
-from mitigate.methods.gce import GCEHparams
-from mitigate.models import build_model
-from mitigate.models.resnet import CifarResNet
-from mitigate.models.timm_backbone import TimmClassifier
-from mitigate.train_settings import BiasedSettings, TrainSettings
-from mitigate.training import build_method, fit
-
 from imports import ROOT
 from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
+
+from mitigate.biaswap.cam import class_activation_maps
+from mitigate.core.config import Params
+from mitigate.core.errors import ConfigError
+from mitigate.evaluation.predictor import load_predictor, save_predictor
+from mitigate.methods import method_hparams
+from mitigate.methods.gce import GCEHparams
+from mitigate.models import build_model
+from mitigate.models.inference import predict_logits
+from mitigate.models.resnet import CifarResNet
+from mitigate.models.timm_backbone import TimmClassifier
+from mitigate.training.loop import build_method, fit
+from mitigate.training.method import ModelFactory
+from mitigate.training.settings import BiasedSettings, TrainSettings
 
 CPU = torch.device("cpu")
 

@@ -4,17 +4,25 @@ import dataclasses
 
 import numpy as np
 import pytest
+from tiny import NUM_CLASSES, project_params, tiny_tensor_split
 
-from mitigate.config import Params, parse_section
-from mitigate.errors import ConfigError
-from mitigate.loss_mixture import clean_probability
+from mitigate.core.config import parse_section
+from mitigate.core.errors import ConfigError
 from mitigate.methods import method_hparams
-from mitigate.noise_detection import (FoldTraining, NoiseSplitSettings, cleanlab_noisy, cross_entropies, detection_metrics,
-                                      fold_of_each_sample, gmm_noisy_scores, label_clean_posterior,
-                                      out_of_sample_probabilities, transition_noisy_scores)
-from mitigate.train_settings import TrainSettings
-
-from tiny import NUM_CLASSES, tiny_tensor_split, project_params
+from mitigate.noisy.detection import (
+    FoldTraining,
+    NoiseSplitSettings,
+    cleanlab_noisy,
+    cross_entropies,
+    detection_metrics,
+    fold_of_each_sample,
+    gmm_noisy_scores,
+    label_clean_posterior,
+    out_of_sample_probabilities,
+    transition_noisy_scores,
+)
+from mitigate.noisy.loss_mixture import clean_probability
+from mitigate.training.settings import TrainSettings
 
 
 def test_folds_are_stratified_by_label():

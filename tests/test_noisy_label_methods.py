@@ -2,14 +2,12 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from tiny import NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
 from mitigate.methods.coteaching import forget_rate_at, small_loss_selection
 from mitigate.methods.elr import TargetEMA
 from mitigate.methods.nal import NoiseAdaptationLayer, confusion, identity_leaning
-
-from mitigate.training import memorization
-
-from tiny import NUM_CLASSES, build_tiny_method, tiny_tensor_split
+from mitigate.training.loop import memorization
 
 
 def test_elr_target_update_by_hand():

@@ -7,8 +7,8 @@ from importlib.resources import files
 from pathlib import Path
 
 from dvc_render.vega import VegaRenderer
-
 from imports import ROOT
+
 from mitigate.offline_plots import DEFAULT_PATH, LIBRARIES, write_template
 
 

@@ -2,11 +2,10 @@
 import pytest
 import torch
 import torch.nn.functional as F
+from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
 from mitigate.methods.pgd import PGDHparams, last_layer_gradient_norms, sampling_probabilities
 from mitigate.models import build_model
-
-from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
 
 
 @pytest.mark.parametrize("arch", ["mlp", "cnn"])

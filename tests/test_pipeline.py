@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-
 from fixtures import write_cifar10_batches
 from imports import ROOT
 from tiny import TINY_PHASES

@@ -7,17 +7,17 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from imports import ROOT
-from mitigate.compute import parse_compute
-from mitigate.config import Params
-from mitigate.errors import ConfigError, UserError
+
+from mitigate.biaswap.autoencoder_training import SwapAESettings
+from mitigate.biaswap.swaps import AugmentSettings
+from mitigate.core.compute import parse_compute
+from mitigate.core.config import Params
+from mitigate.core.errors import ConfigError, UserError
+from mitigate.evaluation.embedding import EmbedSettings
 from mitigate.methods import method_hparams, method_names
 from mitigate.presets import apply_preset, available, load_preset, set_param_arguments
-from mitigate.augment import AugmentSettings
-from mitigate.embedding import EmbedSettings
-from mitigate.swapping import SwapAESettings
-from mitigate.train_settings import BiasedSettings, TrainSettings
+from mitigate.training.settings import BiasedSettings, TrainSettings
 
 PRESETS = ROOT / "presets"
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text())
@@ -27,7 +27,8 @@ def every_section(raw: dict) -> None:
     """Parse every section a stage parses, as the stages do (raises on the first bad value)."""
     params = Params(raw)
     parse_compute(params.get("compute"))
-    params.seed, params.device, params.data, params.split
+    for key in ("seed", "device", "data", "split"):
+        getattr(params, key)
     for cls, key in ((BiasedSettings, "biased"), (TrainSettings, "train"), (SwapAESettings, "swapae"),
                      (AugmentSettings, "augment"), (EmbedSettings, "embed")):
         params.section(cls, key)
@@ -67,7 +68,8 @@ def test_unknown_key_and_spaces_are_one_line_errors(tmp_path):
 
 
 def test_dvc_exp_run_applies_the_arguments_as_apply_preset_does(tmp_path):
-    params = {"train": {"epochs": 3, "lr": 0.001}, "methods": {"vanilla": "dataset", "gce": "dataset"}, "swapae": {"samplings": ["cam", "uniform"]}}
+    params = {"train": {"epochs": 3, "lr": 0.001}, "methods": {"vanilla": "dataset", "gce": "dataset"},
+              "swapae": {"samplings": ["cam", "uniform"]}}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     (tmp_path / "dvc.yaml").write_text("stages:\n  echo:\n    cmd: python -c \"print(1)\" > out.txt\n    params: [train, methods, swapae]\n"
                                        "    outs:\n      - out.txt\n")

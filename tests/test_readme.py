@@ -3,7 +3,6 @@ from anything but the files a stage, a benchmark script or the experiments repor
 import re
 
 import pytest
-
 from imports import ROOT
 
 README = (ROOT / "README.md").read_text()

@@ -1,4 +1,4 @@
-from mitigate.report import comparison_table
+from mitigate.evaluation.report import comparison_table
 
 RESULT = {"test": {"unbiased": 0.5, "aligned": 1.0, "conflicting": 0.4444, "worst_group": 0.0}, "valid": {"unbiased": 0.99}}
 

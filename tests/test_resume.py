@@ -12,18 +12,17 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-
-from mitigate.checkpoint import predict_logits
-from mitigate.curves import Curves
-from mitigate.data.dataset import save_dataset
-from mitigate.errors import UserError
-from mitigate.methods import METHODS
-from mitigate.resume import EVERY_VARIABLE, Checkpoint, capture, fingerprint, resume_every
-from mitigate.swapping import SwapAESettings, SwapAETrainer, train_swapae, uniform_cells
-from mitigate.training import fit
-
 from imports import ROOT
 from tiny import build_tiny_method, tiny_split, tiny_tensor_split
+
+from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, train_swapae, uniform_cells
+from mitigate.core.curves import Curves
+from mitigate.core.errors import UserError
+from mitigate.core.resume import EVERY_VARIABLE, Checkpoint, capture, fingerprint, resume_every
+from mitigate.data.dataset import save_dataset
+from mitigate.methods import METHODS
+from mitigate.models.inference import predict_logits
+from mitigate.training.loop import fit
 
 CPU = torch.device("cpu")
 EPOCHS = 3
@@ -138,7 +137,7 @@ def test_the_swapae_loop_resumes_bit_identically(tmp_path):
 def test_a_state_of_unknown_type_stops_the_save():
     method, _ = build_tiny_method("vanilla")
     method.counter = iter(range(3))
-    with pytest.raises(TypeError, match=r"state\['method'\]\.counter is a range_iterator, which mitigate.resume cannot save"):
+    with pytest.raises(TypeError, match=r"state\['method'\]\.counter is a range_iterator, which mitigate.core.resume cannot save"):
         capture({"method": method})
 
 

@@ -3,15 +3,14 @@ schedule that would drop or empty a phase, the number of BiaSwap swaps."""
 import dataclasses
 
 import pytest
+from tiny import NUM_CLASSES, build_tiny_method, project_params, tiny_tensor_split
 
-from mitigate.augment import swap_count
-from mitigate.config import Length, Params, portion
-from mitigate.errors import ConfigError
+from mitigate.biaswap.swaps import swap_count
+from mitigate.core.config import Length, Params, portion
+from mitigate.core.errors import ConfigError
 from mitigate.methods import check_schedule, method_hparams
-from mitigate.noise_detection import FoldTraining, out_of_sample_probabilities
-from mitigate.train_settings import TrainSettings
-
-from tiny import NUM_CLASSES, build_tiny_method, tiny_tensor_split, project_params
+from mitigate.noisy.detection import FoldTraining, out_of_sample_probabilities
+from mitigate.training.settings import TrainSettings
 
 
 @pytest.fixture(scope="module")

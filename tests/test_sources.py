@@ -3,10 +3,10 @@ import pickle
 
 import numpy as np
 import pytest
-
 from fixtures import write_cifar10_batches
+
+from mitigate.core.errors import UserError
 from mitigate.data.sources import torchvision_cifar10
-from mitigate.errors import UserError
 
 BATCH_FILES = ["batches.meta", "data_batch_1", "data_batch_2", "data_batch_3", "data_batch_4", "data_batch_5",
                "test_batch"]

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from mitigate.metrics import bias_accuracies, cell_accuracy, precision_recall_f1
-from mitigate.split import conflict_score, threshold_value
-
+from mitigate.biaswap.split import conflict_score, threshold_value
+from mitigate.evaluation.metrics import bias_accuracies, cell_accuracy, precision_recall_f1
 
 # --- conflict_score -------------------------------------------------------------------------
 

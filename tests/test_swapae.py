@@ -5,15 +5,15 @@ import numpy as np
 import pytest
 import torch
 
-from mitigate.augment import make_swaps, swap_partners
-from mitigate.curves import Curves
-from mitigate.data.swaps import swap_split, with_swaps
+from mitigate.biaswap.autoencoder import PatchCooccurrenceDiscriminator, SwappingAutoencoder, load_autoencoder, save_autoencoder
+from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, steps_per_epoch, train_swapae, uniform_cells
+from mitigate.biaswap.quality import gray, swap_quality
+from mitigate.biaswap.swaps import make_swaps, swap_partners
+from mitigate.core.curves import Curves
+from mitigate.core.errors import InputError
 from mitigate.data.colored_mnist import PALETTE, colorize, nearest_palette_color
 from mitigate.data.dataset import TensorSplit, load_split, make_split
-from mitigate.errors import InputError
-from mitigate.models.swapae import PatchCooccurrenceDiscriminator, SwappingAutoencoder, load_autoencoder, save_autoencoder
-from mitigate.swap_quality import gray, swap_quality
-from mitigate.swapping import SwapAESettings, SwapAETrainer, steps_per_epoch, train_swapae, uniform_cells
+from mitigate.data.training_sets import swap_split, with_swaps
 
 SETTINGS = SwapAESettings(steps=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
                           style_dim=16, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0,

@@ -4,14 +4,13 @@ import dataclasses
 import numpy as np
 import torch
 import yaml
+from imports import ROOT
 
-from mitigate.config import Params
+from mitigate.core.config import Params
 from mitigate.data.dataset import Split, TensorSplit, make_split
 from mitigate.methods import method_hparams
-from mitigate.train_settings import TrainSettings
-from mitigate.training import build_method
-
-from imports import ROOT
+from mitigate.training.loop import build_method
+from mitigate.training.settings import TrainSettings
 
 INPUT_SHAPE = (3, 28, 28)
 NUM_CLASSES = 10

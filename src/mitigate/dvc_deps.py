@@ -1,6 +1,6 @@
 """Each stage's code deps in dvc.yaml, from its imports: the stage script, every file of the
 `mitigate` package it imports (followed transitively, function-level imports included) and the
-methods it looks up in the lazy registry (`methods.base.MethodRegistry`) by a name from its
+methods it looks up in the lazy registry (`training.method.MethodRegistry`) by a name from its
 command or params.
 
     python -m mitigate.dvc_deps          # rewrite the code deps of every scenario's dvc.yaml
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import yaml
 
-from .methods.base import BUILT_IN_METHODS
+from .training.method import BUILT_IN_METHODS
 
 ROOT = Path(__file__).resolve().parents[2]
 PACKAGE = ROOT / "src"

@@ -37,9 +37,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import yaml
 
-from .errors import UserError, first_line
-from .fileio import write_text
-from .viz import figure, save_figure
+from .core.errors import UserError, first_line
+from .core.fileio import write_text
+from .core.viz import figure, save_figure
 
 ACCURACIES = {"unbiased": "Test unbiased accuracy", "aligned": "Test bias-aligned accuracy",
               "conflicting": "Test bias-conflicting accuracy", "worst_group": "Test worst-group accuracy"}
@@ -431,6 +431,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    from .cli import run_stage
+    from .core.stage import run_stage
 
     run_stage(lambda: main(sys.argv[1:]))

@@ -14,8 +14,8 @@ plain `dvc plots show` would fail with "HTML template has to contain '{plot_divs
 import sys
 from importlib.resources import files
 
-from .errors import UserError
-from .fileio import atomic_path
+from .core.errors import UserError
+from .core.fileio import atomic_path
 
 DEFAULT_PATH = "dvc_plots/offline_template.html"
 LIBRARIES = ("vega5.js", "vega-lite5.js", "vega-embed6.js")  # in load order: each reads the globals before it
@@ -57,6 +57,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    from .cli import run_stage
+    from .core.stage import run_stage
 
     run_stage(lambda: main(sys.argv[1:]))

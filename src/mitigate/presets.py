@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from .config import Params
-from .errors import ConfigError, InputError, UserError
+from .core.config import Params
+from .core.errors import ConfigError, InputError, UserError
 
 PRESETS_DIR = Path("presets")
 
@@ -88,6 +88,6 @@ def main(argv: list[str]) -> None:
 
 
 if __name__ == "__main__":
-    from .cli import run_stage
+    from .core.stage import run_stage
 
     run_stage(lambda: main(sys.argv[1:]))

@@ -1,7 +1,7 @@
 """Imported first by every stage script and benchmark: the `compute` section of params.yaml pins
-the process's threads and CPU kernels before torch or numpy loads (see `mitigate.compute`)."""
-from .cli import run_stage
-from .compute import parse_compute, start
-from .config import Params
+the process's threads and CPU kernels before torch or numpy loads (see `mitigate.core.compute`)."""
+from .core.compute import parse_compute, start
+from .core.config import Params
+from .core.stage import run_stage
 
 run_stage(lambda: start(parse_compute(Params.load().get("compute"))))

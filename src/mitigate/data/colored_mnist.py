@@ -2,7 +2,6 @@
 import numpy as np
 import torch
 
-
 # Mean colors (RGB in [0, 1]) of bias attributes 0..9, from the LfF code.
 PALETTE = np.array([
     (0.9837, 0.3125, 0.1686), (0.9905, 0.9156, 0.3515), (0.6730, 0.4611, 0.5798),

@@ -23,9 +23,9 @@ import functools
 import io
 import math
 import multiprocessing
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from importlib import metadata
-from typing import Callable, Iterator, Sequence
 
 import cv2
 import numpy as np
@@ -36,7 +36,7 @@ from skimage.filters import gaussian
 from skimage.util import random_noise
 from tqdm import tqdm
 
-from ..errors import InputError, UserError
+from ..core.errors import InputError, UserError
 
 SEVERITIES = (1, 2, 3, 4, 5)
 Corruption = Callable[[np.ndarray, int, np.random.Generator], np.ndarray]

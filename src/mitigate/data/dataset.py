@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 SPLITS = ("train", "valid", "test")
 COLUMNS = ("index", "label", "true_label", "noisy", "bias", "aligned", "source_index")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, first_line
+from ..core.errors import InputError, first_line
 
 LABELS_MAGIC = 0x00000801  # uint8, N
 IMAGES_MAGIC = 0x00000803  # uint8, N x rows x cols

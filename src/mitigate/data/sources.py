@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError, UserError, first_line
+from ..core.errors import InputError, UserError, first_line
 from . import idx
 from .sampling import stratified_subset
 

@@ -1,13 +1,16 @@
-"""Training methods behind one interface (`methods.base.Method`) and one registry.
+"""The training methods: one module per method, each a `Method` subclass
+(`mitigate.training.method`) registered under the module's name; and the params.yaml sections
+that choose them (`methods`) and set their hyper-parameters (`method.<name>`).
 
 Adding a method: a module `<name>.py` here with a `Method` subclass decorated by
-`@register_method(name)`, its name in `base.BUILT_IN_METHODS` (the registry imports it at its first
-lookup), its hyper-parameters under `method.<name>` in the scenario's params.yaml, and an entry
-`<name>: <training set>` in `methods`; then `python -m mitigate.dvc_deps` adds its file to dvc.yaml.
+`@register_method("<name>")` (the registry finds the module by its file name), its
+hyper-parameters under `method.<name>` in the scenario's params.yaml and an entry
+`<name>: <training set>` in `methods`; then `python -m mitigate.dvc_deps` adds its file to
+dvc.yaml. A worked example: docs/adding_a_method.md.
 """
-from ..config import Length, Params, parse_section
-from ..errors import ConfigError
-from .base import BUILT_IN_METHODS, METHODS, Method, register_method  # noqa: F401
+from ..core.config import Length, Params, parse_section
+from ..core.errors import ConfigError
+from ..training.method import BUILT_IN_METHODS, METHODS, Method, register_method  # noqa: F401
 
 
 def _check_known(name, key: str = "methods") -> None:

@@ -1,4 +1,4 @@
-from .base import register_method
+from ..training.method import register_method
 from .vanilla import Vanilla
 
 

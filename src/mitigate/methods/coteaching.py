@@ -3,9 +3,9 @@ from dataclasses import dataclass
 
 import torch
 
-from ..config import Length, Problems, portion
-from ..losses import cross_entropy
-from .base import Method, register_method, step
+from ..core.config import Length, Problems, portion
+from ..training.losses import cross_entropy
+from ..training.method import Method, register_method, step
 
 
 @dataclass(frozen=True)

@@ -5,11 +5,11 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
-from ..config import Length, Problems, portion, positive
-from ..losses import cross_entropy, gce_lff
+from ..core.config import Length, Problems, portion, positive
 from ..models import DISENTANGLED, arch_problems
-from .base import Method, register_method, step
-from .loss_ema import ClasswiseLossEMA
+from ..training.loss_ema import ClasswiseLossEMA
+from ..training.losses import cross_entropy, gce_lff
+from ..training.method import Method, register_method, step
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,12 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..checkpoint import predict_logits
-from ..config import Length, Problems, portion, positive
-from ..loss_mixture import clean_probability
-from ..losses import cross_entropy
-from ..runtime import derive_seed
-from .base import Method, register_method, step
+from ..core.config import Length, Problems, portion, positive
+from ..core.runtime import derive_seed
+from ..models.inference import predict_logits
+from ..noisy.loss_mixture import clean_probability
+from ..training.losses import cross_entropy
+from ..training.method import Method, register_method, step
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 from dataclasses import dataclass
 
-from ..losses import gce
-from .base import register_method
+from ..training.losses import gce
+from ..training.method import register_method
 from .vanilla import Vanilla
 
 

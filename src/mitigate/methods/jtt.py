@@ -3,11 +3,11 @@ from dataclasses import dataclass
 
 import torch
 
-from ..checkpoint import predict_logits
-from ..config import Length, Problems, portion, positive
+from ..core.config import Length, Problems, portion, positive
 from ..data.dataset import TensorSplit
-from ..losses import cross_entropy
-from .base import Method, register_method, step
+from ..models.inference import predict_logits
+from ..training.losses import cross_entropy
+from ..training.method import Method, register_method, step
 
 
 @dataclass(frozen=True)

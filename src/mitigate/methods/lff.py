@@ -1,8 +1,8 @@
 from dataclasses import dataclass
 
-from ..losses import cross_entropy, gce_lff
-from .base import Method, register_method, step
-from .loss_ema import ClasswiseLossEMA
+from ..training.loss_ema import ClasswiseLossEMA
+from ..training.losses import cross_entropy, gce_lff
+from ..training.method import Method, register_method, step
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
-from ..losses import mae
-from .base import register_method
+from ..training.losses import mae
+from ..training.method import register_method
 from .vanilla import Vanilla
 
 

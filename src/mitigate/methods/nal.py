@@ -5,11 +5,11 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..checkpoint import predict_logits
-from ..config import Length, Problems, choice, portion
-from ..data.label_noise import transition_matrix
-from ..losses import cross_entropy
-from .base import Method, register_method, step
+from ..core.config import Length, Problems, choice, portion
+from ..models.inference import predict_logits
+from ..noisy.label_noise import transition_matrix
+from ..training.losses import cross_entropy
+from ..training.method import Method, register_method, step
 
 INITS = ("identity", "confusion")
 

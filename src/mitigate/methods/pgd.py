@@ -4,11 +4,11 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from ..config import Length, Problems, portion, positive
+from ..core.config import Length, Problems, portion, positive
 from ..data.dataset import TensorSplit
-from ..losses import cross_entropy, gce
 from ..models import Classifier
-from .base import Method, register_method, step
+from ..training.losses import cross_entropy, gce
+from ..training.method import Method, register_method, step
 
 
 @dataclass(frozen=True)

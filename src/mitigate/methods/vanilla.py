@@ -1,7 +1,7 @@
 import torch
 
-from ..losses import cross_entropy
-from .base import Method, register_method, step
+from ..training.losses import cross_entropy
+from ..training.method import Method, register_method, step
 
 
 @register_method("vanilla")

@@ -1,7 +1,8 @@
 import torch
 from torch import nn
 
-from . import Classifier, register_model
+from .classifier import Classifier
+from .registry import register_model
 
 
 def conv_block(c_in: int, c_out: int) -> nn.Sequential:

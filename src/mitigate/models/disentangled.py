@@ -3,7 +3,7 @@ E_b, whose features are concatenated, z = [z_i ; z_b], and a linear head on z.""
 import torch
 from torch import nn
 
-from . import Classifier
+from .classifier import Classifier
 
 
 def encoder_of(model: Classifier) -> Classifier:

@@ -3,7 +3,8 @@ from math import prod
 import torch
 from torch import nn
 
-from . import Classifier, register_model
+from .classifier import Classifier
+from .registry import register_model
 
 
 class MLP(Classifier):

@@ -8,8 +8,8 @@ each block (`zero_init_last`). timm is imported on first use: it pulls in torchv
 import torch
 from torch import nn
 
-from ..config import Problems
-from . import Classifier
+from ..core.config import Problems
+from .classifier import Classifier
 
 LIST_NAMES = "list the names with: python -c \"import timm; print(timm.list_models('resnet*'))\""
 
