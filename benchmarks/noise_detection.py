@@ -64,7 +64,7 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/noise_detection.md")
     args = parser.parse_args()
     params = Params.load(args.params)
-    split_settings = params.section(NoiseSplitSettings, "noise_split")
+    split_settings = params.section(NoiseSplitSettings, "split_noise")
     training = fold_training(split_settings, params.section(TrainSettings, "train"), method_hparams(params, split_settings.method))
     lines = [f"Noisy-label detection, {params.data.source} data, aligned ratio {params.data.aligned_ratio}, "
              f"{training.folds}-fold out-of-sample "

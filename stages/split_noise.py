@@ -21,7 +21,7 @@ def main() -> None:
     params = Params.load()
     split = load_split(paths.DATASET, "train")
     train = TensorSplit(split, resolve_device(params.device))
-    split_settings = params.section(NoiseSplitSettings, "noise_split")
+    split_settings = params.section(NoiseSplitSettings, "split_noise")
     training = fold_training(split_settings, params.section(TrainSettings, "train"), method_hparams(params, split_settings.method))
     probabilities = out_of_sample_probabilities(train, training, load_info(paths.DATASET)["num_classes"], params.seed)
     labels = split.table["label"].to_numpy()

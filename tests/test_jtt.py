@@ -53,13 +53,13 @@ def test_identification_trains_only_its_model_then_the_error_set_sets_the_weight
     assert torch.equal(jtt.predict(train.images(slice(0, 4))), jtt.model(train.images(slice(0, 4))))
 
 
-@pytest.mark.parametrize("raw, key", [({"identification_length": 0.0, "upweight": 5.0}, "method.jtt.identification_length"),
-                                      ({"identification_length": 0.1, "upweight": 0.5}, "method.jtt.upweight")])
+@pytest.mark.parametrize("raw, key", [({"identification_length": 0.0, "upweight": 5.0}, "hparams.jtt.identification_length"),
+                                      ({"identification_length": 0.1, "upweight": 0.5}, "hparams.jtt.upweight")])
 def test_bad_hyper_parameters_name_the_key(raw, key):
     with pytest.raises(ConfigError, match=rf"^params.yaml: {key}: "):
-        parse_section(JTTHparams, raw, "method.jtt")
+        parse_section(JTTHparams, raw, "hparams.jtt")
 
 
 def test_an_identification_phase_rounded_to_nothing_names_the_key():
-    with pytest.raises(ConfigError, match=r"method.jtt.identification_length: .*never trains"):
+    with pytest.raises(ConfigError, match=r"hparams.jtt.identification_length: .*never trains"):
         check_schedule("jtt", JTTHparams(identification_length=0.01, upweight=50.0), Length(20, "train.epochs"))

@@ -117,5 +117,5 @@ def test_out_of_sample_probabilities_cover_every_sample_once(method):
 
 
 def test_fold_method_must_train_on_the_dataset():
-    with pytest.raises(ConfigError, match="noise_split.method: biaswap trains on the augmented set, not on labels alone"):
-        parse_section(NoiseSplitSettings, {"folds": 4, "epochs": 1, "method": "biaswap"}, "noise_split")
+    with pytest.raises(ConfigError, match="split_noise.method: biaswap trains on the augmented set, not on labels alone"):
+        parse_section(NoiseSplitSettings, {"folds": 4, "epochs": 1, "method": "biaswap"}, "split_noise")

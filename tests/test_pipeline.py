@@ -24,13 +24,13 @@ NOISY_METHODS = set(yaml.safe_load((ROOT / "noisy/params.yaml").read_text())["me
 
 def tiny_phases(methods) -> dict:
     """Two epochs of train: params.yaml's phase fractions would round to 0 epochs, so each phase gets 1."""
-    return {("method", method, key): value for method in methods for key, value in TINY_PHASES.get(method, {}).items()}
+    return {("hparams", method, key): value for method in methods for key, value in TINY_PHASES.get(method, {}).items()}
 
 
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "steps"): 10,
         ("swapae", "judge_epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
         **tiny_phases(BIAS_METHODS)}
-TINY_NOISY = {("data", "test_size"): 200, ("train", "epochs"): 2, ("noise_split", "epochs"): 2, **tiny_phases(NOISY_METHODS)}
+TINY_NOISY = {("data", "test_size"): 200, ("train", "epochs"): 2, ("split_noise", "epochs"): 2, **tiny_phases(NOISY_METHODS)}
 SWAPAE_STAGES = {"train_swapae@cam"}
 BIAS_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment",
                *(f"train@{m}" for m in BIAS_METHODS), "embed@dfa", "evaluate"}
@@ -109,7 +109,7 @@ def cifar_repo(tmp_path_factory) -> Path:
     cifar = {("data", "dataset"): "corrupted_cifar10", ("data", "source"): "torchvision", ("data", "root"): str(raw),
              ("data", "aligned_ratio"): 0.8, ("data", "severity"): 5, ("data", "corruption_type"): 1,
              ("train", "arch"): "resnet20", ("train", "augment"): "crop_flip", ("biased", "arch"): "resnet20",
-             ("method", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1, ("method", "pgd", "biased_length"): 0.5}
+             ("hparams", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1, ("hparams", "pgd", "biased_length"): 0.5}
     return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | cifar)
 
 
@@ -178,7 +178,7 @@ def test_editing_one_method_file_makes_exactly_its_stage_and_readers_stale(repo)
 
 def test_an_lff_param_reruns_exactly_lff_and_evaluate(repo):
     before = snapshot(repo)
-    set_params(repo, {("method", "lff", "ema_alpha"): 0.5})
+    set_params(repo, {("hparams", "lff", "ema_alpha"): 0.5})
     assert set(json.loads(run(repo, "dvc", "status", "--json", "dvc.yaml").stdout)) == {"train@lff"}
     output = run(repo, "dvc", "repro").stdout
     assert ran_stages(output) == {"train@lff", "evaluate"}

@@ -25,11 +25,11 @@ def test_portion_rounds_halves_up():
 
 def test_length_describes_a_phase_for_the_error():
     assert Length(3, "train.epochs").describe(0.2) == "0.2 of train.epochs=3 is 1 epoch"
-    assert Length(20, "noise_split.epochs").describe(0.16) == "0.16 of noise_split.epochs=20 is 3 epochs"
+    assert Length(20, "split_noise.epochs").describe(0.16) == "0.16 of split_noise.epochs=20 is 3 epochs"
 
 
 # params.yaml's defaults at train.epochs 100 are the former absolute epochs, so the committed
-# outputs stay the same; at noise_split.epochs 20 (a fold model) they shrink with it.
+# outputs stay the same; at split_noise.epochs 20 (a fold model) they shrink with it.
 RESOLVED = [  # method, attribute of the built method, epochs at 100, epochs at 20
     ("dfa", "swap_start", 20, 4), ("dfa", "lr_decay_every", 20, 4), ("nal", "warmup_epochs", 10, 2),
     ("dividemix", "warmup_epochs", 10, 2), ("dividemix", "rampup_epochs", 16, 3), ("coteaching", "ramp_epochs", 10, 2),
@@ -71,8 +71,8 @@ def test_a_schedule_that_drops_a_phase_is_one_line_naming_key_numbers_and_fix(na
     with pytest.raises(ConfigError) as caught:
         build_tiny_method(name, n=16, epochs=epochs, **changes)
     error = str(caught.value)
-    assert caught.value.key == f"method.{name}.{key}" and "\n" not in error
-    assert error.startswith(f"params.yaml: method.{name}.{key}: {message}")
+    assert caught.value.key == f"hparams.{name}.{key}" and "\n" not in error
+    assert error.startswith(f"params.yaml: hparams.{name}.{key}: {message}")
     assert "raise" in error or "lower" in error  # the fix
 
 
@@ -96,10 +96,10 @@ def test_phase_fractions_outside_their_range_are_rejected(params, name, changes)
     assert [key for key, _ in hparams.problems()] == list(changes)
 
 
-def test_fold_models_are_checked_against_noise_split_epochs(params):
+def test_fold_models_are_checked_against_split_noise_epochs(params):
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=3, batch_size=16)
     training = FoldTraining("nal", method_hparams(params, "nal"), settings, folds=2)
-    with pytest.raises(ConfigError, match=r"^params.yaml: method.nal.warmup: 0.1 of noise_split.epochs=3 is 0 epochs"):
+    with pytest.raises(ConfigError, match=r"^params.yaml: hparams.nal.warmup: 0.1 of split_noise.epochs=3 is 0 epochs"):
         out_of_sample_probabilities(tiny_tensor_split(16), training, NUM_CLASSES, seed=0)
 
 

@@ -37,10 +37,10 @@ TINY_PHASES = {"dfa": {"swap_start": 0.5, "lr_decay_every": 0.5}, "nal": {"warmu
 
 
 def project_params() -> Params:
-    """The bias track's params.yaml with the noisy-label track's `noise_split` and method
+    """The bias track's params.yaml with the noisy-label track's `split_noise` and method
     hyper-parameters added (noisy/params.yaml): every registered method as its scenario sets it."""
     bias, noisy = (yaml.safe_load((ROOT / name).read_text()) for name in ("params.yaml", "noisy/params.yaml"))
-    return Params({**bias, "noise_split": noisy["noise_split"], "method": {**noisy["method"], **bias["method"]}})
+    return Params({**bias, "split_noise": noisy["split_noise"], "hparams": {**noisy["hparams"], **bias["hparams"]}})
 
 
 def tiny_hparams(params: Params, name: str, **changes):

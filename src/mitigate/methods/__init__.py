@@ -1,10 +1,10 @@
 """The training methods: one module per method, each a `Method` subclass
 (`mitigate.training.method`) registered under the module's name; and the params.yaml sections
-that choose them (`methods`) and set their hyper-parameters (`method.<name>`).
+that choose them (`methods`) and set their hyper-parameters (`hparams.<name>`).
 
 Adding a method: a module `<name>.py` here with a `Method` subclass decorated by
 `@register_method("<name>")` (the registry finds the module by its file name), its
-hyper-parameters under `method.<name>` in the scenario's params.yaml and an entry
+hyper-parameters under `hparams.<name>` in the scenario's params.yaml and an entry
 `<name>: <training set>` in `methods`; then `python -m mitigate.dvc_deps` adds its file to
 dvc.yaml. A worked example: docs/adding_a_method.md.
 """
@@ -51,16 +51,16 @@ def method_names(params: Params) -> list[str]:
 
 
 def method_hparams(params: Params, name: str):
-    """The hyper-parameters of method `name`, from params.yaml `method.<name>`."""
+    """The hyper-parameters of method `name`, from params.yaml `hparams.<name>`."""
     _check_known(name)
-    section = params.get("method")
+    section = params.get("hparams")
     if not isinstance(section, dict) or name not in section:
-        raise ConfigError(f"method.{name}", "missing; add the method's hyper-parameters ({} if it has none)")
-    return parse_section(METHODS[name].Hparams, section[name], f"method.{name}")
+        raise ConfigError(f"hparams.{name}", "missing; add the method's hyper-parameters ({} if it has none)")
+    return parse_section(METHODS[name].Hparams, section[name], f"hparams.{name}")
 
 
 def check_schedule(name: str, hparams, length: Length) -> None:
     """A one-line ConfigError for the first phase of method `name` that a training of `length`
     removes or leaves empty (see `Method.schedule_problems`)."""
     for sub_key, message in METHODS[name].schedule_problems(hparams, length):
-        raise ConfigError(f"method.{name}.{sub_key}", message)
+        raise ConfigError(f"hparams.{name}.{sub_key}", message)

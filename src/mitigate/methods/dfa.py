@@ -70,7 +70,7 @@ class DFA(Method):
                                  f"raise it or {length.key}, or set 0 to swap from the start")
         if hparams.lambda_swap > 0 and start >= length.epochs:
             yield "swap_start", (f"{length.describe(hparams.swap_start)}: the swap never starts; lower it or raise "
-                                 f"{length.key} (or set method.dfa.lambda_swap: 0 to train without the swap)")
+                                 f"{length.key} (or set hparams.dfa.lambda_swap: 0 to train without the swap)")
         if length.phase(hparams.lr_decay_every) == 0:
             yield "lr_decay_every", (f"{length.describe(hparams.lr_decay_every)}: no period for the learning-rate decay; "
                                      f"raise it or {length.key}")

@@ -25,7 +25,7 @@ from .loss_mixture import clean_probability_from_clean_mode
 class NoiseSplitSettings:
     folds: int  # cross-validation folds: each sample is scored by a model that never saw it
     epochs: int  # of each fold's model (train.arch, train.lr, train.batch_size)
-    method: str  # trains the fold models (hyper-parameters from method.<name>)
+    method: str  # trains the fold models (hyper-parameters from hparams.<name>)
 
     def problems(self) -> Problems:
         yield from choice(self.method, "method", list(METHODS))
@@ -57,21 +57,21 @@ class FoldTraining:
 
 
 def fold_training(split: NoiseSplitSettings, train: TrainSettings, hparams) -> FoldTraining:
-    """The fold models' training: params.yaml `train` with `noise_split.epochs`, by
-    `noise_split.method` with its hyper-parameters `hparams` (`method.<method>`)."""
+    """The fold models' training: params.yaml `train` with `split_noise.epochs`, by
+    `split_noise.method` with its hyper-parameters `hparams` (`hparams.<method>`)."""
     return FoldTraining(split.method, hparams, dataclasses.replace(train, epochs=split.epochs), split.folds)
 
 
 def out_of_sample_probabilities(train: TensorSplit, training: FoldTraining, num_classes: int, seed: int) -> np.ndarray:
     """N x C softmax outputs, each from the fold model trained on the other folds (its method's
-    phases are fractions of noise_split.epochs)."""
+    phases are fractions of split_noise.epochs)."""
     fold = fold_of_each_sample(train.y.cpu().numpy(), training.folds, numpy_rng(seed, "noise_split/folds"))
     probabilities = np.zeros((len(train), num_classes))
     for k in range(training.folds):
         held_out = torch.from_numpy(fold == k)
         fit_part, scored = train.subset(~held_out), train.subset(held_out)
         model = build_method(training.method, training.hparams, training.settings, fit_part, num_classes,
-                             train.image_shape, seed, epochs_key="noise_split.epochs")
+                             train.image_shape, seed, epochs_key="split_noise.epochs")
         fit(model, fit_part, scored, training.settings, seed, desc=f"fold {k + 1} of {training.folds}")
         model.eval()
         probabilities[held_out.numpy()] = F.softmax(predict_logits(model.predict, scored), 1).cpu().numpy()
