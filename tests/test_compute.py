@@ -109,8 +109,9 @@ def test_auto_threads_are_the_cpus_this_process_may_use():
     ({"threads": True, "cpu_kernels": "portable", "precision": "fp32"}, "compute.threads"),
     ({"threads": 2, "cpu_kernels": "avx512", "precision": "fp32"}, "compute.cpu_kernels"),
     ({"threads": 2, "cpu_kernels": "portable", "precision": "fp16"}, "compute.precision"),
-    ({"threads": 2}, "compute"),
-    (None, "compute"),
+    ({"threads": 2, "cpu_kernels": "portable"}, "compute.precision"),
+    ({"threads": 2, "cpu_kernels": "portable", "precision": "fp32", "thread": 2}, "compute.thread"),
+    ([2, "portable"], "compute"),
 ])
 def test_bad_compute_settings_name_the_key(raw, key):
     with pytest.raises(ConfigError) as error:

@@ -1,7 +1,7 @@
 """Group DRO: per-group losses, the exponentiated-gradient group weights, balanced sampling."""
 import pytest
 import torch
-from tiny import build_tiny_method
+from tiny import build_tiny_method, rejected_key
 
 from mitigate.methods import METHODS
 from mitigate.methods.group_dro import GroupDROHparams, group_losses
@@ -50,6 +50,8 @@ def test_balanced_sampling_gives_every_present_group_the_same_probability():
     assert build_group_dro(balanced_sampling=False)[0].sampling_weights() is None
 
 
-def test_hparams_problems():
-    bad = GroupDROHparams(eta=0.0, group_adjustment=-1.0, balanced_sampling=True, weight_decay=-1.0)
-    assert [k for k, _ in bad.problems()] == ["eta", "group_adjustment", "weight_decay"]
+@pytest.mark.parametrize("key, value", [("eta", 0.0), ("group_adjustment", -1.0), ("weight_decay", -1.0)])
+def test_hparams_out_of_range(key, value):
+    good = {"eta": 0.01, "group_adjustment": 0.0, "balanced_sampling": True, "weight_decay": 0.1}
+    assert rejected_key(GroupDROHparams, good) is None
+    assert rejected_key(GroupDROHparams, good | {key: value}) == key

@@ -2,7 +2,7 @@
 import pytest
 import torch
 import torch.nn.functional as F
-from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, tiny_tensor_split
+from tiny import INPUT_SHAPE, NUM_CLASSES, build_tiny_method, rejected_key, tiny_tensor_split
 
 from mitigate.methods.pgd import PGDHparams, last_layer_gradient_norms, sampling_probabilities
 from mitigate.models import build_model
@@ -64,6 +64,7 @@ def test_biased_phase_trains_only_the_biased_model_then_resampling_trains_only_t
     assert not torch.equal(before["model.fc.weight"], after["model.fc.weight"])
 
 
-def test_hparams_problems():
-    assert [k for k, _ in PGDHparams(q=0.0, biased_length=0.0).problems()] == ["q", "biased_length"]
-    assert list(PGDHparams(q=1.0, biased_length=1.5).problems()) == []
+def test_hparams_out_of_range():
+    assert rejected_key(PGDHparams, {"q": 0.0, "biased_length": 1.0}) == "q"
+    assert rejected_key(PGDHparams, {"q": 0.7, "biased_length": 0.0}) == "biased_length"
+    assert rejected_key(PGDHparams, {"q": 1.0, "biased_length": 1.5}) is None

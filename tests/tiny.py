@@ -6,7 +6,8 @@ import torch
 import yaml
 from imports import ROOT
 
-from mitigate.core.config import Params
+from mitigate.core.config import Params, parse_section
+from mitigate.core.errors import ConfigError
 from mitigate.data.dataset import Split, TensorSplit, make_split
 from mitigate.methods import method_hparams
 from mitigate.training.loop import build_method
@@ -55,3 +56,14 @@ def build_tiny_method(name: str, n: int = 64, epochs: int = TINY_EPOCHS, **chang
     settings = dataclasses.replace(params.section(TrainSettings, "train"), epochs=epochs, batch_size=16)
     train = tiny_tensor_split(n)
     return build_method(name, tiny_hparams(params, name, **changes), settings, train, NUM_CLASSES, INPUT_SHAPE, seed=0), train
+
+
+def rejected_key(cls, values: dict) -> str | None:
+    """The sub-key whose one-line error `parse_section` raises for settings `cls` built from
+    `values` (a dataclass instance's fields, or a mapping); None when they are valid."""
+    raw = values if isinstance(values, dict) else {f.name: getattr(values, f.name) for f in dataclasses.fields(values)}
+    try:
+        parse_section(cls, raw, "section")
+    except ConfigError as error:
+        return error.key.removeprefix("section.")
+    return None

@@ -1,13 +1,12 @@
 """Training the swapping autoencoder of BiaSwap (Kim et al. 2021) with CAM-guided or uniform
 patch sampling for the patch co-occurrence discriminator."""
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
 
-from ..core.config import Problems, positive
+from ..core.config import NonNegative, Positive, PositiveInt, settings
 from ..core.curves import Curves
 from ..core.errors import InputError
 from ..core.resume import Checkpoint
@@ -18,31 +17,24 @@ from .autoencoder import ImageDiscriminator, PatchCooccurrenceDiscriminator, Swa
 from .cam import class_activation_maps, crop_patches, patch_center_distribution, sample_centers, uniform_distribution
 
 
-@dataclass(frozen=True)
+@settings
 class SwapAESettings:
-    steps: int  # optimisation steps (batches), over passes through the training images in seeded orders
-    batch_size: int
-    lr: float  # Adam, betas (0, 0.99) as Park et al.
-    width: int  # channels of the first conv; doubled twice
-    content_channels: int
-    style_dim: int
-    patch_size: int
-    num_patches: int  # patches of each swapped image the patch discriminator judges
-    num_references: int  # reference patches of the style image it compares them with
-    rec_weight: float
-    gan_weight: float
-    patch_weight: float
-    cycle_weight: float  # swapping back restores the content image (not in Park et al.; keeps the digit)
-    r1_weight: float  # gamma of the R1 penalty, gamma/2 E||grad D(x)||^2, on both discriminators
-    r1_every: int  # lazy R1 (StyleGAN2, Park et al.): every k-th step, weighted by k
-    judge_epochs: int  # the gray-digit classifier that measures whether a swap keeps its digit
-
-    def problems(self) -> Problems:
-        yield from positive(self, "steps", "batch_size", "lr", "width", "content_channels", "style_dim",
-                            "patch_size", "num_patches", "num_references", "r1_every", "judge_epochs")
-        for name in ("rec_weight", "gan_weight", "patch_weight", "cycle_weight", "r1_weight"):
-            if not getattr(self, name) >= 0:
-                yield name, f"must be >= 0, got {getattr(self, name)}"
+    steps: PositiveInt  # optimisation steps (batches), over passes through the training images in seeded orders
+    batch_size: PositiveInt
+    lr: Positive  # Adam, betas (0, 0.99) as Park et al.
+    width: PositiveInt  # channels of the first conv; doubled twice
+    content_channels: PositiveInt
+    style_dim: PositiveInt
+    patch_size: PositiveInt
+    num_patches: PositiveInt  # patches of each swapped image the patch discriminator judges
+    num_references: PositiveInt  # reference patches of the style image it compares them with
+    rec_weight: NonNegative
+    gan_weight: NonNegative
+    patch_weight: NonNegative
+    cycle_weight: NonNegative  # swapping back restores the content image (not in Park et al.; keeps the digit)
+    r1_weight: NonNegative  # gamma of the R1 penalty, gamma/2 E||grad D(x)||^2, on both discriminators
+    r1_every: PositiveInt  # lazy R1 (StyleGAN2, Park et al.): every k-th step, weighted by k
+    judge_epochs: PositiveInt  # the gray-digit classifier that measures whether a swap keeps its digit
 
 
 CenterDistribution = Callable[[torch.Tensor], torch.Tensor]  # images -> N x h x w distribution over cells

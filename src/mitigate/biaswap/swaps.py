@@ -1,25 +1,21 @@
 """BiaSwap's augmentation: bias-aligned images (content) take the style of bias-conflicting ones,
 as the split stage assigned them; each swap keeps its content image's label and takes its style
 image's bias attribute."""
-from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import torch
 
-from ..core.config import Problems, choice, portion, positive
+from ..core.config import Positive, portion, settings
 from ..core.errors import ConfigError, InputError
 from ..data.dataset import TensorSplit, to_uint8_images
 from .autoencoder import SAMPLINGS
 
 
-@dataclass(frozen=True)
+@settings
 class AugmentSettings:
-    swapae: str  # which train_swapae@<sampling> autoencoder makes the swaps
-    swap_fraction: float  # swaps added, as a fraction of the training set's size
-
-    def problems(self) -> Problems:
-        yield from choice(self.swapae, "swapae", SAMPLINGS)
-        yield from positive(self, "swap_fraction")
+    swapae: Literal[SAMPLINGS]  # which train_swapae@<sampling> autoencoder makes the swaps
+    swap_fraction: Positive  # swaps added, as a fraction of the training set's size
 
 
 def swap_count(swap_fraction: float, train_size: int) -> int:

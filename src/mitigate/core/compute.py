@@ -14,8 +14,11 @@ but the numbers differ between CPU models). Both are read by the libraries when 
 import os
 import sys
 from dataclasses import dataclass
+from typing import Annotated, Any, Literal
 
-from .errors import ConfigError
+from pydantic import AfterValidator
+
+from .config import parse_section, settings
 
 KERNELS = ("portable", "native")
 
@@ -61,21 +64,25 @@ def available_cpus() -> int:
     return len(os.sched_getaffinity(0))
 
 
+def _threads(value):
+    if value == "auto" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        return value
+    raise ValueError(f"must be auto or an integer >= 1, got {value!r}")
+
+
+@settings
+class ComputeSettings:
+    """params.yaml `compute`, as written: `threads` may be auto."""
+    threads: Annotated[Any, AfterValidator(_threads)]  # a count >= 1, or auto = the CPUs this process may use
+    cpu_kernels: Literal[KERNELS]
+    precision: Literal[PRECISIONS]
+
+
 def parse_compute(raw) -> Compute:
-    """The `compute` section of params.yaml: `threads` (a count >= 1, or auto = the CPUs this
-    process may use), `cpu_kernels` (portable | native) and `precision` (fp32 | bf16)."""
-    if not isinstance(raw, dict) or set(raw) != {"threads", "cpu_kernels", "precision"}:
-        raise ConfigError("compute", "must be a mapping with exactly the keys threads, cpu_kernels and precision")
-    threads = raw["threads"]
-    if threads == "auto":
-        threads = available_cpus()
-    elif isinstance(threads, bool) or not isinstance(threads, int) or threads < 1:
-        raise ConfigError("compute.threads", f"must be auto or an integer >= 1, got {threads!r}")
-    if raw["cpu_kernels"] not in KERNELS:
-        raise ConfigError("compute.cpu_kernels", f"unknown value {raw['cpu_kernels']!r}; valid: {', '.join(KERNELS)}")
-    if raw["precision"] not in PRECISIONS:
-        raise ConfigError("compute.precision", f"unknown value {raw['precision']!r}; valid: {', '.join(PRECISIONS)}")
-    return Compute(threads, raw["cpu_kernels"], raw["precision"])
+    """The `compute` section of params.yaml, its thread count resolved."""
+    section = parse_section(ComputeSettings, raw, "compute")
+    threads = available_cpus() if section.threads == "auto" else section.threads
+    return Compute(threads, section.cpu_kernels, section.precision)
 
 
 def environment(compute: Compute) -> dict[str, str]:

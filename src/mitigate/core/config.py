@@ -5,64 +5,126 @@ value stops the stage that uses it with a one-line error naming the key, before 
 touched. Settings that depend on a registry (architectures, methods) are defined beside it, so
 this module imports no model or method code.
 """
+import dataclasses
 import math
+import operator
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import pydantic
 import yaml
+from pydantic import AfterValidator, BeforeValidator, ConfigDict, TypeAdapter, ValidationError
 
 from .errors import ConfigError, InputError, first_line
 
 Problems = Iterator[tuple[str, str]]  # (sub-key, message) pairs; none means valid
 
-
-def parse_section(cls, raw: Any, key: str):
-    """Build dataclass `cls` from the mapping `raw` found at `key`: no unknown or missing keys,
-    values of the declared types, then the class's own `problems()` checks."""
-    if raw is None:
-        raw = {}
-    if not isinstance(raw, dict):
-        raise ConfigError(key, f"must be a mapping, got {type(raw).__name__}")
-    names = [f.name for f in fields(cls)]
-    for name in raw:
-        if name not in names:
-            raise ConfigError(f"{key}.{name}", f"unknown key; valid keys: {', '.join(names) or 'none'}")
-    values = {}
-    for f in fields(cls):
-        if f.name not in raw:
-            raise ConfigError(f"{key}.{f.name}", "missing")
-        values[f.name] = _coerce(raw[f.name], f.type, f"{key}.{f.name}")
-    settings = cls(**values)
-    for sub_key, message in settings.problems():
-        raise ConfigError(f"{key}.{sub_key}", message)
-    return settings
+# Every params.yaml section is a frozen pydantic dataclass: no unknown or missing keys, values of
+# the declared type and nothing looser (an int is no bool, a str no number), ranges declared
+# with the constrained types below; `problems()` adds the checks that span keys or registries.
+settings = pydantic.dataclasses.dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
 
 
-def _coerce(value: Any, kind: type, key: str):
-    if kind is object:
-        return value
-    if kind is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if kind is float and isinstance(value, str):  # YAML 1.1 reads 1e-3 as a string
+def _yaml_float(value: Any) -> Any:
+    """YAML 1.1 (PyYAML) reads 1e-3 as a string; a float setting takes it as the number."""
+    if isinstance(value, str):
         try:
             return float(value)
         except ValueError:
             pass
-    if isinstance(value, kind) and not (kind is int and isinstance(value, bool)):
+    return value
+
+
+def bounded(spec: str) -> AfterValidator:
+    """A range check written as its error shows it: "> 0", ">= 1" or an interval such as "(0, 1]"; NaN fails."""
+    if spec.startswith(">"):
+        op, low = spec.split()
+        compare = operator.gt if op == ">" else operator.ge
+
+        def inside(value):
+            return compare(value, float(low))
+        text = f"must be {spec}"
+    else:
+        low, high = (float(bound) for bound in spec[1:-1].split(","))
+        above = operator.lt if spec[0] == "(" else operator.le
+        below = operator.lt if spec[-1] == ")" else operator.le
+
+        def inside(value):
+            return above(low, value) and below(value, high)
+        text = f"must be in {spec}"
+
+    def check(value):
+        if not inside(value):
+            raise ValueError(f"{text}, got {value}")
         return value
-    raise ConfigError(key, f"must be {kind.__name__}, got {value!r}")
+    return AfterValidator(check)
 
 
-def positive(settings, *names: str) -> Problems:
-    for name in names:
-        if not getattr(settings, name) > 0:  # also catches NaN
-            yield name, f"must be > 0, got {getattr(settings, name)}"
+Float = Annotated[float, BeforeValidator(_yaml_float)]
+Positive = Annotated[Float, bounded("> 0")]
+NonNegative = Annotated[Float, bounded(">= 0")]
+PositiveInt = Annotated[int, bounded("> 0")]
+OpenFraction = Annotated[Float, bounded("(0, 1)")]  # a share strictly between none and all: aligned ratio, noise rate, ...
+PositiveFraction = Annotated[Float, bounded("(0, 1]")]  # GCE's q (Zhang & Sabuncu 2018: q -> 0 is CE, q = 1 is MAE)
+ProperFraction = Annotated[Float, bounded("[0, 1)")]  # an EMA's decay, a forget rate: 1 would never move
+Fraction = Annotated[Float, bounded("[0, 1]")]  # a point in the training, as a fraction of it
+
+
+def _message(error: dict) -> str:
+    """Pydantic's error in this project's words: 'must be int, got True', 'unknown value ...; valid: ...'."""
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        return "missing"
+    if kind == "value_error":
+        return str(error["ctx"]["error"])
+    if kind == "literal_error":
+        expected = error["ctx"]["expected"].replace("'", "")
+        return f"unknown value {value!r}; valid: {expected}"
+    if kind.endswith("_type") or kind.endswith("_parsing"):
+        expected = {"int": "int", "float": "float", "string": "str", "bool": "bool", "list": "list"}.get(kind.split("_")[0], kind)
+        return f"must be {expected}, got {value!r}"
+    return error["msg"]
+
+
+def config_error(error: ValidationError, key: str, cls=None) -> ConfigError:
+    """The first problem pydantic found, as a one-line ConfigError naming its key."""
+    first = error.errors()[0]
+    loc = ".".join(str(part) for part in first["loc"])
+    if first["type"] in ("unexpected_keyword_argument", "extra_forbidden"):
+        names = [f.name for f in dataclasses.fields(cls)] if cls is not None else []
+        return ConfigError(f"{key}.{loc}", f"unknown key; valid keys: {', '.join(names) or 'none'}")
+    return ConfigError(f"{key}.{loc}" if loc else key, _message(first))
+
+
+def parse_value(kind, raw: Any, key: str):
+    """`raw` validated as type `kind` (e.g. `PositiveInt`), a ConfigError naming `key` otherwise."""
+    try:
+        return TypeAdapter(kind, config=ConfigDict(strict=True)).validate_python(raw)
+    except ValidationError as error:
+        raise config_error(error, key) from None
+
+
+def parse_section(cls, raw: Any, key: str):
+    """Build the settings dataclass `cls` from the mapping `raw` found at `key`, then run its
+    own `problems()` checks, if it has any."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict) or not all(isinstance(name, str) for name in raw):
+        raise ConfigError(key, f"must be a mapping of names to values, got {raw!r}")
+    try:
+        section = cls(**raw)
+    except ValidationError as error:
+        raise config_error(error, key, cls) from None
+    for sub_key, message in getattr(section, "problems", lambda: ())():
+        raise ConfigError(f"{key}.{sub_key}", message)
+    return section
 
 
 def choice(value: str, name: str, valid) -> Problems:
+    """For a choice among a registry's names, known only at run time (a Literal otherwise)."""
     if value not in valid:
         yield name, f"unknown value {value!r}; valid: {', '.join(sorted(valid))}"
 
@@ -94,39 +156,27 @@ SOURCES = {  # dataset -> where its images come from
     "corrupted_cifar10": ("torchvision",),  # CIFAR-10, corrupted here (CIFAR-10-C functions)
     "attributes": ("folders", "manifest"),  # a real dataset with target and bias labels (bFFHQ, BAR, ...)
 }
-NOISE_KINDS = ("none", "symmetric", "asymmetric")
+NoiseKind = Literal["none", "symmetric", "asymmetric"]
 
 
-@dataclass(frozen=True)
+@settings
 class DataSettings:
-    dataset: str  # colored_mnist | corrupted_cifar10 | attributes
+    dataset: Literal["colored_mnist", "corrupted_cifar10", "attributes"]
     source: str  # one of SOURCES[dataset]
     root: str  # idx: the folder of IDX files; torchvision: where raw files are found or downloaded;
     #            folders: the dataset folder; manifest: the CSV
-    aligned_ratio: float  # fraction of each class that carries its class's bias attribute (synthesized datasets)
-    severity: int  # 1..5: color noise (colored_mnist) or corruption strength (corrupted_cifar10)
-    corruption_type: int  # corrupted_cifar10: LfF's type 0 or type 1 list of ten corruptions
-    image_size: int  # attributes: images are resized to image_size x image_size
+    aligned_ratio: OpenFraction  # fraction of each class that carries its class's bias attribute (synthesized datasets)
+    severity: Annotated[int, bounded("[1, 5]")]  # color noise (colored_mnist) or corruption strength (corrupted_cifar10)
+    corruption_type: Literal[0, 1]  # corrupted_cifar10: LfF's type 0 or type 1 list of ten corruptions
+    image_size: PositiveInt  # attributes: images are resized to image_size x image_size
     train_folder: str  # attributes folders: the subfolder holding align / conflict ("" = the only one that does)
-    valid_fraction: float  # of the training pool, held out with the same bias (synthesized datasets)
-    test_size: int  # embedded source: images held out as the unbiased test set
-    label_noise: str  # none | symmetric | asymmetric (train and valid labels; test stays clean)
-    noise_rate: float  # fraction of each (source) class whose label is flipped; 0 with none
+    valid_fraction: OpenFraction  # of the training pool, held out with the same bias (synthesized datasets)
+    test_size: PositiveInt  # embedded source: images held out as the unbiased test set
+    label_noise: NoiseKind  # train and valid labels; test stays clean
+    noise_rate: Float  # fraction of each (source) class whose label is flipped; 0 with none
 
     def problems(self) -> Problems:
-        yield from choice(self.dataset, "dataset", SOURCES)
-        if self.dataset in SOURCES:
-            yield from choice(self.source, "source", SOURCES[self.dataset])
-        if not 0 < self.aligned_ratio < 1:
-            yield "aligned_ratio", f"must be in (0, 1), got {self.aligned_ratio}"
-        if self.severity not in range(1, 6):
-            yield "severity", f"must be an integer in 1..5, got {self.severity}"
-        if self.corruption_type not in (0, 1):
-            yield "corruption_type", f"must be 0 or 1, got {self.corruption_type}"
-        if not 0 < self.valid_fraction < 1:
-            yield "valid_fraction", f"must be in (0, 1), got {self.valid_fraction}"
-        yield from positive(self, "test_size", "image_size")
-        yield from choice(self.label_noise, "label_noise", NOISE_KINDS)
+        yield from choice(self.source, "source", SOURCES[self.dataset])
         if self.label_noise == "none" and self.noise_rate != 0:
             yield "noise_rate", f"must be 0 with label_noise none, got {self.noise_rate}; set data.label_noise to symmetric or asymmetric"
         if self.label_noise != "none" and not 0 < self.noise_rate < 1:
@@ -135,15 +185,16 @@ class DataSettings:
             yield "label_noise", "asymmetric noise flips known class pairs (MNIST, CIFAR-10); use symmetric for attribute datasets"
 
 
-@dataclass(frozen=True)
-class SplitSettings:
-    threshold: object  # "mean" (BiaSwap) or a number in [0, 1]
+def _threshold(value: Any) -> Any:
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if not (value == "mean" or (number and 0 <= value <= 1)):
+        raise ValueError(f"must be 'mean' or a number in [0, 1], got {value!r}")
+    return value
 
-    def problems(self) -> Problems:
-        t = self.threshold
-        number = isinstance(t, (int, float)) and not isinstance(t, bool)
-        if not (t == "mean" or (number and 0 <= t <= 1)):
-            yield "threshold", f"must be 'mean' or a number in [0, 1], got {t!r}"
+
+@settings
+class SplitSettings:
+    threshold: Annotated[Any, AfterValidator(_threshold)]  # "mean" (BiaSwap) or a number in [0, 1]
 
 
 class Params:
@@ -177,14 +228,11 @@ class Params:
 
     @cached_property
     def seed(self) -> int:
-        seed = _coerce(self.get("seed"), int, "seed")
-        if seed < 0:
-            raise ConfigError("seed", f"must be >= 0, got {seed}")
-        return seed
+        return parse_value(Annotated[int, bounded(">= 0")], self.get("seed"), "seed")
 
     @cached_property
     def device(self) -> str:
-        return _coerce(self.get("device"), str, "device")
+        return parse_value(str, self.get("device"), "device")
 
     @cached_property
     def data(self) -> DataSettings:

@@ -1,28 +1,21 @@
 """2-D embeddings of a disentangled model's intrinsic and bias features (the DFA figure of the
 talk: intrinsic features cluster by class, bias features by bias attribute), with a number that
 says the same: leave-one-out k-nearest-neighbour accuracy of each attribute in each feature space."""
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
-from ..core.config import Problems, positive
+from ..core.config import Positive, PositiveInt, settings
 from ..core.viz import figure, save_figure
 from ..data.dataset import TensorSplit
 from ..models.disentangled import DisentangledClassifier
 
 
-@dataclass(frozen=True)
+@settings
 class EmbedSettings:
-    methods: list  # methods whose predictor is a disentangled classifier (DFA)
-    samples: int  # test images embedded: a class-stratified subset of the (unbiased) test split
-    perplexity: float  # t-SNE
-    neighbors: int  # k of the k-NN accuracy
-
-    def problems(self) -> Problems:
-        if not all(isinstance(m, str) for m in self.methods):
-            yield "methods", f"must be a list of method names, got {self.methods!r}"
-        yield from positive(self, "samples", "perplexity", "neighbors")
+    methods: list[str]  # methods whose predictor is a disentangled classifier (DFA)
+    samples: PositiveInt  # test images embedded: a class-stratified subset of the (unbiased) test split
+    perplexity: Positive  # t-SNE
+    neighbors: PositiveInt  # k of the k-NN accuracy
 
 
 @torch.no_grad()

@@ -1,23 +1,16 @@
 """Co-teaching (Han et al. 2018)."""
-from dataclasses import dataclass
 
 import torch
 
-from ..core.config import Length, Problems, portion
+from ..core.config import Fraction, Length, Problems, ProperFraction, portion, settings
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class CoteachingHparams:
-    forget_rate: float  # R at the end of the ramp: the authors set it to the (known) noise rate
-    ramp: float  # fraction of the training over which R(t) rises linearly from 0 to forget_rate (0: no ramp)
-
-    def problems(self) -> Problems:
-        if not 0 <= self.forget_rate < 1:
-            yield "forget_rate", f"must be in [0, 1), got {self.forget_rate}"
-        if not 0 <= self.ramp <= 1:
-            yield "ramp", f"must be a fraction of the training in [0, 1], got {self.ramp}"
+    forget_rate: ProperFraction  # R at the end of the ramp: the authors set it to the (known) noise rate
+    ramp: Fraction  # fraction of the training over which R(t) rises linearly from 0 to forget_rate (0: no ramp)
 
 
 def forget_rate_at(epoch: int, forget_rate: float, ramp_epochs: int) -> float:

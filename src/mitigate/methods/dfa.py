@@ -1,45 +1,32 @@
 """DFA: learning debiased representation via disentangled feature augmentation (Lee et al. 2021),
 as its authors coded it."""
-from dataclasses import dataclass
 
 import torch
 from torch import nn
 
-from ..core.config import Length, Problems, portion, positive
+from ..core.config import Fraction, Length, NonNegative, Positive, PositiveFraction, Problems, ProperFraction, portion, settings
 from ..models import DISENTANGLED, arch_problems
 from ..training.loss_ema import ClasswiseLossEMA
 from ..training.losses import cross_entropy, gce_lff
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class DFAHparams:
     encoder: str  # architecture of both encoders (its final layer dropped)
-    lr: float  # Adam; overrides train.lr (the authors use 0.01 on Colored MNIST)
-    q: float  # GCE exponent of the bias head
-    ema_alpha: float  # per-sample loss EMA, as LfF
-    lambda_dis: float  # weight of the bias head's GCE in L_dis
-    lambda_swap_b: float  # weight of the bias head's GCE in L_swap
-    lambda_swap: float  # weight of L_swap
+    lr: Positive  # Adam; overrides train.lr (the authors use 0.01 on Colored MNIST)
+    q: PositiveFraction  # GCE exponent of the bias head
+    ema_alpha: ProperFraction  # per-sample loss EMA, as LfF
+    lambda_dis: NonNegative  # weight of the bias head's GCE in L_dis
+    lambda_swap_b: NonNegative  # weight of the bias head's GCE in L_swap
+    lambda_swap: NonNegative  # weight of L_swap
     disentangle: bool  # false (ablation): both heads plain CE, no relative-difficulty weight
-    swap_start: float  # L_swap from this fraction of the training on (0: from the start)
-    lr_decay_every: float  # fraction of the training between decays, counted from the swap start
-    lr_decay: float  # factor of the learning rate at each decay
+    swap_start: Fraction  # L_swap from this fraction of the training on (0: from the start)
+    lr_decay_every: PositiveFraction  # fraction of the training between decays, counted from the swap start
+    lr_decay: Positive  # factor of the learning rate at each decay
 
     def problems(self) -> Problems:
         yield from arch_problems(self.encoder, "encoder")
-        yield from positive(self, "lr", "lr_decay")
-        if not 0 < self.q <= 1:
-            yield "q", f"must be in (0, 1], got {self.q}"
-        if not 0 <= self.ema_alpha < 1:
-            yield "ema_alpha", f"must be in [0, 1), got {self.ema_alpha}"
-        for name in ("lambda_dis", "lambda_swap_b", "lambda_swap"):
-            if not getattr(self, name) >= 0:
-                yield name, f"must be >= 0, got {getattr(self, name)}"
-        if not 0 <= self.swap_start <= 1:
-            yield "swap_start", f"must be a fraction of the training in [0, 1], got {self.swap_start}"
-        if not 0 < self.lr_decay_every <= 1:
-            yield "lr_decay_every", f"must be a fraction of the training in (0, 1], got {self.lr_decay_every}"
 
 
 def swap_bias_features(z_b: torch.Tensor, y: torch.Tensor, generator: torch.Generator) -> tuple[torch.Tensor, torch.Tensor]:

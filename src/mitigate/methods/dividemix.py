@@ -1,11 +1,10 @@
 """DivideMix (Li et al. 2020)."""
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.config import Length, Problems, portion, positive
+from ..core.config import Length, NonNegative, OpenFraction, Positive, PositiveFraction, Problems, portion, settings
 from ..core.runtime import derive_seed
 from ..models.inference import predict_logits
 from ..noisy.loss_mixture import clean_probability
@@ -13,25 +12,14 @@ from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class DivideMixHparams:
-    warmup: float  # fraction of the training: plain CE on both networks
-    p_threshold: float  # clean probability above which a sample is labeled
-    temperature: float  # sharpening
-    alpha: float  # mixup Beta(alpha, alpha)
-    lambda_u: float  # weight of the unlabeled loss after its ramp
-    rampup: float  # fraction of the training over which lambda_u rises linearly from 0 after warm-up
-
-    def problems(self) -> Problems:
-        yield from positive(self, "temperature", "alpha")
-        if not 0 < self.warmup < 1:
-            yield "warmup", f"must be a fraction of the training in (0, 1), got {self.warmup}"
-        if not 0 < self.rampup <= 1:
-            yield "rampup", f"must be a fraction of the training in (0, 1], got {self.rampup}"
-        if not 0 < self.p_threshold < 1:
-            yield "p_threshold", f"must be in (0, 1), got {self.p_threshold}"
-        if not self.lambda_u >= 0:
-            yield "lambda_u", f"must be >= 0, got {self.lambda_u}"
+    warmup: OpenFraction  # fraction of the training: plain CE on both networks
+    p_threshold: OpenFraction  # clean probability above which a sample is labeled
+    temperature: Positive  # sharpening
+    alpha: Positive  # mixup Beta(alpha, alpha)
+    lambda_u: NonNegative  # weight of the unlabeled loss after its ramp
+    rampup: PositiveFraction  # fraction of the training over which lambda_u rises linearly from 0 after warm-up
 
 
 def sharpen(p: torch.Tensor, temperature: float) -> torch.Tensor:

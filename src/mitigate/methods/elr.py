@@ -1,24 +1,16 @@
 """ELR: early-learning regularization (Liu et al. 2020)."""
-from dataclasses import dataclass
-
 import torch
 import torch.nn.functional as F
 
-from ..core.config import Problems
+from ..core.config import NonNegative, ProperFraction, settings
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class ELRHparams:
-    beta: float  # EMA of the per-sample targets
-    lam: float  # weight of the regularizer (lambda)
-
-    def problems(self) -> Problems:
-        if not 0 <= self.beta < 1:
-            yield "beta", f"must be in [0, 1), got {self.beta}"
-        if not self.lam >= 0:
-            yield "lam", f"must be >= 0, got {self.lam}"
+    beta: ProperFraction  # EMA of the per-sample targets
+    lam: NonNegative  # weight of the regularizer (lambda)
 
 
 class TargetEMA:

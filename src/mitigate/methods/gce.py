@@ -1,17 +1,12 @@
-from dataclasses import dataclass
-
+from ..core.config import PositiveFraction, settings
 from ..training.losses import gce
 from ..training.method import register_method
 from .vanilla import Vanilla
 
 
-@dataclass(frozen=True)
+@settings
 class GCEHparams:
-    q: float
-
-    def problems(self):
-        if not 0 < self.q <= 1:
-            yield "q", f"must be in (0, 1], got {self.q}"
+    q: PositiveFraction
 
 
 @register_method("gce")

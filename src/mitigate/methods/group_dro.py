@@ -1,26 +1,18 @@
 """Group DRO (Sagawa et al. 2020): the reference that knows the groups."""
-from dataclasses import dataclass
 
 import torch
 
-from ..core.config import Problems
+from ..core.config import NonNegative, Positive, settings
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class GroupDROHparams:
-    eta: float  # step size of the group weights q
-    group_adjustment: float  # C: each group's loss is raised by C / sqrt(n_g) in the q update
+    eta: Positive  # step size of the group weights q
+    group_adjustment: NonNegative  # C: each group's loss is raised by C / sqrt(n_g) in the q update
     balanced_sampling: bool  # draw batches so that every (label, bias) group is equally likely
-    weight_decay: float  # overrides train.weight_decay: group DRO needs strong L2 (Sagawa et al., sec. 4)
-
-    def problems(self) -> Problems:
-        if not self.eta > 0:
-            yield "eta", f"must be > 0, got {self.eta}"
-        for name in ("group_adjustment", "weight_decay"):
-            if not getattr(self, name) >= 0:
-                yield name, f"must be >= 0, got {getattr(self, name)}"
+    weight_decay: NonNegative  # overrides train.weight_decay: group DRO needs strong L2 (Sagawa et al., sec. 4)
 
 
 def group_losses(losses: torch.Tensor, groups: torch.Tensor, num_groups: int) -> torch.Tensor:

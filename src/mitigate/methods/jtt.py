@@ -1,24 +1,20 @@
 """JTT: Just Train Twice (Liu et al. 2021)."""
-from dataclasses import dataclass
+
+from typing import Annotated
 
 import torch
 
-from ..core.config import Length, Problems, portion, positive
+from ..core.config import Float, Length, Positive, Problems, bounded, portion, settings
 from ..data.dataset import TensorSplit
 from ..models.inference import predict_logits
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class JTTHparams:
-    identification_length: float  # T: the ERM identification model's epochs, as a fraction of train.epochs
-    upweight: float  # lambda_up: how many times more often a sample of the error set is drawn
-
-    def problems(self) -> Problems:
-        yield from positive(self, "identification_length")
-        if not self.upweight >= 1:
-            yield "upweight", f"must be 1 or more (1: plain ERM), got {self.upweight}"
+    identification_length: Positive  # T: the ERM identification model's epochs, as a fraction of train.epochs
+    upweight: Annotated[Float, bounded(">= 1")]  # lambda_up: how many times more often a sample of the error set is drawn (1: ERM)
 
 
 @torch.no_grad()

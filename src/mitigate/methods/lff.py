@@ -1,20 +1,13 @@
-from dataclasses import dataclass
-
+from ..core.config import PositiveFraction, ProperFraction, settings
 from ..training.loss_ema import ClasswiseLossEMA
 from ..training.losses import cross_entropy, gce_lff
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class LfFHparams:
-    q: float  # GCE exponent of the biased model
-    ema_alpha: float  # per-sample loss EMA
-
-    def problems(self):
-        if not 0 < self.q <= 1:
-            yield "q", f"must be in (0, 1], got {self.q}"
-        if not 0 <= self.ema_alpha < 1:
-            yield "ema_alpha", f"must be in [0, 1), got {self.ema_alpha}"
+    q: PositiveFraction  # GCE exponent of the biased model
+    ema_alpha: ProperFraction  # per-sample loss EMA
 
 
 @register_method("lff")

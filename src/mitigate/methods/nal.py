@@ -1,32 +1,25 @@
 """The noise adaptation layer (Goldberger & Ben-Reuven 2017)."""
-from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..core.config import Length, Problems, choice, portion
+from ..core.config import Length, OpenFraction, Problems, ProperFraction, portion, settings
 from ..models.inference import predict_logits
 from ..noisy.label_noise import transition_matrix
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
-INITS = ("identity", "confusion")
 
-
-@dataclass(frozen=True)
+@settings
 class NALHparams:
-    init: str  # identity: T_ii = diagonal; confusion: the warm-up model's confusion with the noisy labels
-    diagonal: float  # identity init: T_ii = diagonal, T_ij = (1 - diagonal) / (C - 1)
-    warmup: float  # fraction of the training: CE on the base model alone before the layer is used
+    init: Literal["identity", "confusion"]  # identity: T_ii = diagonal; confusion: the warm-up model's confusion with the noisy labels
+    diagonal: OpenFraction  # identity init: T_ii = diagonal, T_ij = (1 - diagonal) / (C - 1)
+    warmup: ProperFraction  # fraction of the training: CE on the base model alone before the layer is used
 
     def problems(self) -> Problems:
-        yield from choice(self.init, "init", INITS)
-        if not 0 < self.diagonal < 1:
-            yield "diagonal", f"must be in (0, 1), got {self.diagonal}"
-        if not 0 <= self.warmup < 1:
-            yield "warmup", f"must be a fraction of the training in [0, 1), got {self.warmup}"
-        elif self.init == "confusion" and self.warmup == 0:
+        if self.init == "confusion" and self.warmup == 0:
             yield "warmup", "must be > 0 with the confusion init (it needs a warmed-up model), got 0"
 
 

@@ -1,25 +1,19 @@
 """PGD: per-sample gradient-based debiasing (Ahn et al. 2023)."""
-from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
-from ..core.config import Length, Problems, portion, positive
+from ..core.config import Length, Positive, PositiveFraction, Problems, portion, settings
 from ..data.dataset import TensorSplit
 from ..models import Classifier
 from ..training.losses import cross_entropy, gce
 from ..training.method import Method, register_method, step
 
 
-@dataclass(frozen=True)
+@settings
 class PGDHparams:
-    q: float  # GCE exponent of the biased model
-    biased_length: float  # the biased model's epochs (before the debiased model's), as a multiple of the training's
-
-    def problems(self) -> Problems:
-        if not 0 < self.q <= 1:
-            yield "q", f"must be in (0, 1], got {self.q}"
-        yield from positive(self, "biased_length")
+    q: PositiveFraction  # GCE exponent of the biased model
+    biased_length: Positive  # the biased model's epochs (before the debiased model's), as a multiple of the training's
 
 
 @torch.no_grad()

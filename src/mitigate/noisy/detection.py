@@ -5,12 +5,13 @@ every class), the Bayes posterior of each label under the estimated noise transi
 cleanlab's `find_label_issues` (confident learning, Northcutt et al. 2021)."""
 import dataclasses
 from dataclasses import dataclass
+from typing import Annotated
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from ..core.config import Problems, choice
+from ..core.config import PositiveInt, Problems, bounded, choice, settings
 from ..core.runtime import numpy_rng
 from ..data.dataset import TensorSplit
 from ..evaluation.metrics import precision_recall_f1
@@ -21,10 +22,10 @@ from ..training.settings import TrainSettings
 from .loss_mixture import clean_probability_from_clean_mode
 
 
-@dataclass(frozen=True)
+@settings
 class NoiseSplitSettings:
-    folds: int  # cross-validation folds: each sample is scored by a model that never saw it
-    epochs: int  # of each fold's model (train.arch, train.lr, train.batch_size)
+    folds: Annotated[int, bounded(">= 2")]  # cross-validation folds: each sample is scored by a model that never saw it
+    epochs: PositiveInt  # of each fold's model (train.arch, train.lr, train.batch_size)
     method: str  # trains the fold models (hyper-parameters from hparams.<name>)
 
     def problems(self) -> Problems:
@@ -32,10 +33,6 @@ class NoiseSplitSettings:
         if self.method in METHODS and METHODS[self.method].training_set is not None:
             needed = METHODS[self.method].training_set
             yield "method", f"{self.method} trains on the {needed} set, not on labels alone; choose another method"
-        if not self.folds >= 2:
-            yield "folds", f"must be >= 2, got {self.folds}"
-        if not self.epochs > 0:
-            yield "epochs", f"must be > 0, got {self.epochs}"
 
 
 def fold_of_each_sample(labels: np.ndarray, folds: int, rng: np.random.Generator) -> np.ndarray:

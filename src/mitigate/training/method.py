@@ -4,24 +4,22 @@ optimizers; `update` takes one batch and one optimizer step and returns named lo
 need a pass over the data; `sampling_weights` lets a method draw its batches non-uniformly."""
 import pkgutil
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from importlib import import_module
 from pathlib import Path
 
 import torch
 from torch import nn
 
-from ..core.config import Length, Problems
+from ..core.config import Length, Problems, settings
 from ..core.runtime import derive_seed, torch_generator
 from ..data.dataset import Batch, TensorSplit
 from ..models import Classifier, build_model
 from .settings import TrainSettings
 
 
-@dataclass(frozen=True)
+@settings
 class NoHparams:
-    def problems(self) -> Problems:
-        return iter(())
+    """A method without hyper-parameters: `hparams.<name>: {}`."""
 
 
 class MethodRegistry(Mapping):
