@@ -1,7 +1,9 @@
 """The experiments report on a recorded `dvc exp show --json` (tests/data/dvc_exp_show.json, from a
 toy repository: the commit at aligned_ratio 0.99 seed 0; experiments at 0.99 seeds 1, 2 and, queued,
 at 0.95 seeds 0, 1, 2; a failed queued one (seed 99), a still queued one; the workspace holds the
-last 0.99 experiment), and on a real DVC repository."""
+last 0.99 experiment), on the full-size grid built from it (the colored_fashion_mnist_cpu preset at aligned ratios 0.1,
+0.99 and 0.995 x seeds 0, 1, 2, hand-chosen accuracies), and on a real DVC repository."""
+import copy
 import csv
 import json
 import os
@@ -10,10 +12,12 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from imports import ROOT
 
 from mitigate.core.errors import UserError
 from mitigate.experiments_report import main
+from mitigate.presets import apply_preset, load_preset
 
 EXP_SHOW = Path(__file__).parent / "data" / "dvc_exp_show.json"
 ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
@@ -167,3 +171,147 @@ def test_report_on_a_real_dvc_repository(tmp_path):
     spec = json.loads(shown.stdout)["data"]["reports/noisy.csv"][0]["content"]
     assert spec["spec"]["encoding"]["color"]["field"] == "model"
     assert {row["model"] for row in spec["data"]["values"]} == {"vanilla", "ceiling"}
+
+
+# The full-size grid (docs/full_size.md: Colored Fashion-MNIST, the colored_fashion_mnist_cpu preset, which drops PGD) at
+# aligned ratios 0.99 and 0.995 and, for --ceiling-at, 0.1 (no shortcut), seeds 0, 1, 2, reported by the documented command.
+PRESET = "colored_fashion_mnist_cpu"
+DOCUMENTED = ("--where", "compute.threads=1", "--ceiling-at", "data.aligned_ratio=0.1")
+# test unbiased accuracy per aligned ratio and model, seeds 0, 1, 2; vanilla at 0.1 (the ceiling) is 0.90, 0.92, 0.88,
+# so the gap vanilla -> ceiling is 0.50 for every seed at 0.99 and 0.60 at 0.995
+UNBIASED = {
+    0.1: {"vanilla": (0.90, 0.92, 0.88), "biased": (0.85, 0.95, 0.93), "biaswap": (0.91, 0.92, 0.93), "dfa": (0.78, 0.80, 0.76),
+          "group_dro": (0.91, 0.90, 0.92), "jtt": (0.90, 0.91, 0.89), "lff": (0.76, 0.79, 0.73)},
+    0.99: {"vanilla": (0.40, 0.42, 0.38), "biased": (0.10, 0.11, 0.12), "biaswap": (0.85, 0.89, 0.84), "dfa": (0.50, 0.57, 0.58),
+           "group_dro": (0.45, 0.48, 0.45), "jtt": (0.43, 0.45, 0.41), "lff": (0.52, 0.52, 0.52)},
+    0.995: {"vanilla": (0.30, 0.32, 0.28), "biased": (0.10, 0.10, 0.10), "biaswap": (0.81, 0.86, 0.76), "dfa": (0.45, 0.44, 0.37),
+            "group_dro": (0.36, 0.35, 0.37), "jtt": (0.33, 0.35, 0.31), "lff": (0.42, 0.47, 0.46)},
+}
+
+
+def params_yaml() -> dict:
+    return yaml.safe_load((ROOT / "params.yaml").read_text())
+
+
+def grid_params(ratio: float, seed: int, threads: int | str = 1) -> dict:
+    """params.yaml as `dvc exp run $(python -m mitigate.presets ...) -S data.aligned_ratio=.. -S seed=.. -S compute.threads=..` sets it."""
+    params = apply_preset(params_yaml(), load_preset(PRESET, ROOT / "presets"))
+    params["data"]["aligned_ratio"], params["seed"], params["compute"]["threads"] = ratio, seed, threads
+    return params
+
+
+def evaluate_metrics(unbiased: dict[str, float]) -> dict:
+    """A run's metrics in dvc exp show: metrics/evaluate/<model>.json, whose other test accuracies are offsets of the
+    unbiased one (aligned 0.95, conflicting - 0.05, worst group - 0.10), and another stage's."""
+    metrics = {f"metrics/evaluate/{model}.json": {"data": {
+        "test": {"unbiased": value, "aligned": 0.95, "conflicting": value - 0.05, "worst_group": value - 0.10},
+        "valid": {"unbiased": 0.99, "aligned": 0.99, "worst_group": 0.9}}} for model, value in unbiased.items()}
+    return metrics | {"metrics/split.json": {"data": {"precision": 0.29, "recall": 1.0}}}
+
+
+def full_size_grid(failed: set = frozenset(), extra: tuple = ()) -> list:
+    """`dvc exp show --json` of the grid: the recording with its commit and workspace at the committed params
+    (compute.threads auto) and, as its experiments, the one-off run fmnist-cpu of docs/full_size.md (threads auto
+    too), one experiment per ratio and seed (`failed`: the (ratio, seed) that failed), then `extra` (name, state,
+    params, unbiased); each shaped as the recording's experiment of its executor state."""
+    rows = json.loads(EXP_SHOW.read_text())
+    for row in rows:
+        row["data"]["params"]["params.yaml"]["data"] = params_yaml()
+    shapes = {(exp.get("executor") or {}).get("state"): exp for exp in rows[1]["experiments"]}
+    runs = [("fmnist-cpu", None, grid_params(0.99, 0, threads="auto"), {model: seeds[0] for model, seeds in UNBIASED[0.99].items()})]
+    runs += [(f"fmnist-{ratio}-s{seed}", "failed" if (ratio, seed) in failed else "success", grid_params(ratio, seed),
+              {model: seeds[seed] for model, seeds in models.items()}) for ratio, models in UNBIASED.items() for seed in (0, 1, 2)]
+    experiments = []
+    for number, (name, state, params, unbiased) in enumerate([*runs, *extra]):
+        entry = copy.deepcopy(shapes[state])
+        revision = entry["revs"][0]
+        entry["name"] = revision["name"] = name
+        revision["rev"] = revision["data"]["rev"] = f"{number:040x}"
+        revision["data"]["params"]["params.yaml"]["data"], revision["data"]["metrics"] = params, evaluate_metrics(unbiased)
+        experiments.append(entry)
+    rows[1]["experiments"] = experiments
+    return rows
+
+
+def table(md: str, title: str) -> list[str]:
+    """The lines of the Markdown table under the bold title that starts with `title`."""
+    return md.split(f"**{title}")[1].split("\n\n")[1].splitlines()
+
+
+def test_the_grid_is_the_documented_full_size_run():
+    assert "--by data.aligned_ratio " + " ".join(DOCUMENTED) in (ROOT / "docs" / "results.md").read_text()
+    methods = grid_params(0.99, 0)["methods"]
+    assert "pgd" not in methods and {"biased", *methods} == set(UNBIASED[0.99])  # the preset drops PGD; biased: the reference
+
+
+def test_full_size_grid_mean_std_over_seeds_and_gap_closed(tmp_path, capsys):
+    md, csv_table = report(tmp_path, *DOCUMENTED, rows=full_size_grid())
+    assert "skipped" not in capsys.readouterr().err
+    # the commit, the workspace and fmnist-cpu (compute.threads auto) are left out by --where: 9 runs, 3 per ratio
+    assert ("over seed = 0, 1, 2 (sample std, ddof=1; n/a for one run), n = 3 runs per cell; source: "
+            "metrics/evaluate/<model>.json, DVC experiments: 9 (") in md
+    header = ["| model | data.aligned_ratio=0.1 | data.aligned_ratio=0.99 | data.aligned_ratio=0.995 |", "|---|---|---|---|"]
+    # in percent, mean of seeds 0, 1, 2 ± sqrt(sum of squared deviations / (3 - 1)); population std (ddof=0) would
+    # give 1.63 for 2.00, 2.16 for 2.65, 3.56 for 4.36
+    assert table(md, "Test unbiased accuracy") == [*header,
+        "| vanilla | 90.00 ± 2.00 | 40.00 ± 2.00 | 30.00 ± 2.00 |",  # 90 92 88: devs 0 2 -2, sqrt(8/2) = 2; 40 42 38; 30 32 28
+        "| biased | 91.00 ± 5.29 | 11.00 ± 1.00 | 10.00 ± 0.00 |",  # 85 95 93: devs -6 4 2, sqrt(56/2); 10 11 12: sqrt(2/2)
+        "| biaswap | 92.00 ± 1.00 | 86.00 ± 2.65 | 81.00 ± 5.00 |",  # 91 92 93; 85 89 84: devs -1 3 -2, sqrt(14/2); 81 86 76
+        "| dfa | 78.00 ± 2.00 | 55.00 ± 4.36 | 42.00 ± 4.36 |",  # 78 80 76; 50 57 58: devs -5 2 3, sqrt(38/2); 45 44 37: 3 2 -5
+        "| group_dro | 91.00 ± 1.00 | 46.00 ± 1.73 | 36.00 ± 1.00 |",  # 91 90 92; 45 48 45: devs -1 2 -1, sqrt(6/2); 36 35 37
+        "| jtt | 90.00 ± 1.00 | 43.00 ± 2.00 | 33.00 ± 2.00 |",  # 90 91 89; 43 45 41; 33 35 31
+        "| lff | 76.00 ± 3.00 | 52.00 ± 0.00 | 45.00 ± 2.65 |",  # 76 79 73; 52 52 52; 42 47 46: devs -3 2 1, sqrt(14/2)
+    ]
+    # the other accuracies are offsets of the unbiased one: aligned 95, conflicting - 5, worst group - 10
+    assert "| lff | 95.00 ± 0.00 | 95.00 ± 0.00 | 95.00 ± 0.00 |" in table(md, "Test bias-aligned accuracy")
+    assert "| lff | 71.00 ± 3.00 | 47.00 ± 0.00 | 40.00 ± 2.65 |" in table(md, "Test bias-conflicting accuracy")
+    assert "| lff | 66.00 ± 3.00 | 42.00 ± 0.00 | 35.00 ± 2.65 |" in table(md, "Test worst-group accuracy")
+    # "yes" when mean - std > vanilla's mean + std: 92 at 0.1, 42 at 0.99, 32 at 0.995
+    assert table(md, "Beyond the spread") == ["| claim | data.aligned_ratio=0.1 | data.aligned_ratio=0.99 | data.aligned_ratio=0.995 |",
+                                              "|---|---|---|---|",
+                                              "| biased > vanilla | no (within spread) | no | no |",  # 91 - 5.29 <= 92, 91 > 90
+                                              "| biaswap > vanilla | no (within spread) | yes | yes |",  # 91 <= 92; 83.35 > 42
+                                              "| dfa > vanilla | no | yes | yes |",  # 50.64 > 42; 37.64 > 32
+                                              "| group_dro > vanilla | no (within spread) | yes | yes |",  # 44.27 > 42; 35 > 32
+                                              "| jtt > vanilla | no | no (within spread) | no (within spread) |",  # 41 <= 42; 31 <= 32
+                                              "| lff > vanilla | no | yes | yes |"]  # 52 > 42; 42.35 > 32
+    # per seed, (model - vanilla) / (vanilla at 0.1 of the seed - vanilla): / 0.50 at 0.99, / 0.60 at 0.995; at 0.1
+    # the gap is 0 (vanilla is its own ceiling): n/a
+    assert "Share of the vanilla -> vanilla at data.aligned_ratio=0.1 gap in test unbiased accuracy" in md
+    assert table(md, "Gap closed") == [*header,
+        "| vanilla | n/a | 0.00 ± 0.00 | 0.00 ± 0.00 |",
+        "| biased | n/a | -58.00 ± 5.29 | -33.33 ± 3.33 |",  # -30/.5 -31/.5 -26/.5 = -60 -62 -52; -20/.6 -22/.6 -18/.6
+        "| biaswap | n/a | 92.00 ± 2.00 | 85.00 ± 5.00 |",  # 45/.5 47/.5 46/.5 = 90 94 92; 51/.6 54/.6 48/.6 = 85 90 80
+        "| dfa | n/a | 30.00 ± 10.00 | 20.00 ± 5.00 |",  # 10/.5 15/.5 20/.5 = 20 30 40; 15/.6 12/.6 9/.6 = 25 20 15
+        "| group_dro | n/a | 12.00 ± 2.00 | 10.00 ± 5.00 |",  # 5/.5 6/.5 7/.5 = 10 12 14; 6/.6 3/.6 9/.6 = 10 5 15
+        "| jtt | n/a | 6.00 ± 0.00 | 5.00 ± 0.00 |",  # 3/.5 each; 3/.6 each
+        "| lff | n/a | 24.00 ± 4.00 | 25.00 ± 5.00 |",  # 12/.5 10/.5 14/.5 = 24 20 28; 12/.6 15/.6 18/.6 = 20 25 30
+    ]
+    assert [csv_table["dfa", "0.99", "gap_closed"][key] for key in ("mean", "std", "n")] == ["30.0", "10.0", "3"]
+    assert [csv_table["biased", "0.995", "gap_closed"][key] for key in ("mean", "std", "n")] == ["-33.3333", "3.3333", "3"]
+    assert csv_table["lff", "0.1", "gap_closed"]["mean"] == ""
+
+
+def test_full_size_grid_with_a_failed_seed_and_a_run_at_another_ratio(tmp_path, capsys):
+    at_098 = {"vanilla": 0.50, "biased": 0.20, "biaswap": 0.95, "dfa": 0.60, "group_dro": 0.55, "jtt": 0.53, "lff": 0.62}
+    rows = full_size_grid(failed={(0.995, 2)}, extra=(("fmnist-0.98-s0", "success", grid_params(0.98, 0), at_098),))
+    md, csv_table = report(tmp_path, *DOCUMENTED, rows=rows)
+    assert "skipped 1 unfinished experiments: fmnist-0.995-s2 (failed)" in capsys.readouterr().err
+    assert "runs per cell as marked (n=...); source: metrics/evaluate/<model>.json, DVC experiments: 9 (" in md
+    unbiased = table(md, "Test unbiased accuracy")
+    assert unbiased[0] == ("| model | data.aligned_ratio=0.1 | data.aligned_ratio=0.98 | data.aligned_ratio=0.99 "
+                           "| data.aligned_ratio=0.995 |")
+    # 0.98: seed 0 alone, no std; 0.995: seeds 0, 1, sqrt(sum of squared deviations / (2 - 1)), not the failed run's
+    assert "| vanilla | 90.00 ± 2.00 (n=3) | 50.00 ± n/a (n=1) | 40.00 ± 2.00 (n=3) | 31.00 ± 1.41 (n=2) |" in unbiased  # 30 32: sqrt(2)
+    assert "| lff | 76.00 ± 3.00 (n=3) | 62.00 ± n/a (n=1) | 52.00 ± 0.00 (n=3) | 44.50 ± 3.54 (n=2) |" in unbiased  # 42 47: sqrt(12.5)
+    # 0.98, seed 0: (62 - 50) / (90 - 50); 0.995: 12/.6 15/.6 = 20 25
+    assert "| lff | n/a (n=3) | 30.00 ± n/a (n=1) | 24.00 ± 4.00 (n=3) | 22.50 ± 3.54 (n=2) |" in table(md, "Gap closed")
+    assert "| lff > vanilla | no | n/a | yes | yes |" in table(md, "Beyond the spread")  # one run at 0.98: no spread
+    assert [csv_table["vanilla", "0.995", "test.unbiased"][key] for key in ("mean", "std", "n")] == ["31.0", "1.4142", "2"]
+    assert [csv_table["vanilla", "0.98", "test.unbiased"][key] for key in ("mean", "std", "n")] == ["50.0", "", "1"]
+
+
+def test_full_size_grid_without_the_ceiling_run_of_a_seed(tmp_path):
+    with pytest.raises(UserError, match=r"--ceiling-at data.aligned_ratio=0.1: no run at data.aligned_ratio=0.1 with the seed of "
+                                        r"experiment fmnist-0.99-s2; queue it"):
+        report(tmp_path, *DOCUMENTED, rows=full_size_grid(failed={(0.1, 2)}))

@@ -332,7 +332,9 @@ def gap_caption(baseline: str, ceiling: str) -> str:
 
 
 def beyond_spread(model: Cell, baseline: Cell) -> str:
-    """"yes" only when the model's mean - std is above the baseline's mean + std."""
+    """"yes" only when the model's mean - std is above the baseline's mean + std; "n/a" without a std (one run)."""
+    if math.isnan(model.std) or math.isnan(baseline.std):
+        return "n/a"
     if model.mean - model.std > baseline.mean + baseline.std:
         return "yes"
     return "no (within spread)" if model.mean > baseline.mean else "no"
