@@ -3,9 +3,9 @@
 Run a grid of experiments, wait until `dvc queue status` shows none Queued or Running, then the
 report from the repository root:
 
-    dvc exp run --queue -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2'
+    dvc exp run --queue -S 'data.aligned_ratio=0.1,0.99' -S 'seed=0,1,2'
     dvc queue start -j 2
-    python -m mitigate.experiments_report --by data.aligned_ratio --ceiling group_dro --out reports/bias
+    python -m mitigate.experiments_report --by data.aligned_ratio --ceiling-at data.aligned_ratio=0.1 --out reports/bias
     python -m mitigate.experiments_report --by data.noise_rate --params noisy/params.yaml \\
         --metrics-dir noisy/metrics/evaluate --ceiling ceiling --out reports/noisy
 
