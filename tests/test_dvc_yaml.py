@@ -72,7 +72,7 @@ def test_every_path_in_paths_py_is_declared_by_a_stage():
     declared = declared_outputs()
     names = {name: value for name, value in vars(paths).items() if name.isupper() and isinstance(value, str) and "/" in value}
     examples = {"trained_model": "vanilla", "training_log": "vanilla", "memorization_figure": "vanilla", "swapae_model": "cam",
-                "swapae_log": "cam", "embed_metrics": "dfa", "embed_figure": "dfa"}
+                "swapae_log": "cam", "judge_model": "bias", "embed_metrics": "dfa", "embed_figure": "dfa"}
     names |= {f"{name}({arg!r})": getattr(paths, name)(arg) for name, arg in examples.items()}
     names["swapae_figure('cam', 'swaps')"] = paths.swapae_figure("cam", "swaps")
     functions = {name for name, value in vars(paths).items() if callable(value) and not name.startswith("_")}

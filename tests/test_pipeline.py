@@ -28,11 +28,11 @@ def tiny_phases(methods) -> dict:
 
 
 TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "steps"): 10,
-        ("swapae", "judge_epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
+        ("judges", "epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
         **tiny_phases(BIAS_METHODS)}
 TINY_NOISY = {("data", "test_size"): 200, ("train", "epochs"): 2, ("split_noise", "epochs"): 2, **tiny_phases(NOISY_METHODS)}
 SWAPAE_STAGES = {"train_swapae@cam"}
-BIAS_STAGES = {"synthesize", "corruptions", "train_biased", "split", *SWAPAE_STAGES, "augment",
+BIAS_STAGES = {"synthesize", "corruptions", "train_biased", "split", "train_judges", *SWAPAE_STAGES, "augment",
                *(f"train@{m}" for m in BIAS_METHODS), "embed@dfa", "evaluate"}
 NOISY_STAGES = {f"noisy/dvc.yaml:{stage}" for stage in ("synthesize", "split_noise", *(f"train@{m}" for m in NOISY_METHODS),
                                                         "train_ceiling", "memorization@vanilla", "memorization@elr", "evaluate")}

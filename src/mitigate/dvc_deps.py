@@ -33,6 +33,7 @@ def method_lookups(script: str, args: list[str]) -> list[str]:
     or params give the name."""
     return {"stages/train.py": args[:1],  # ${key} of foreach
             "stages/train_ceiling.py": ["vanilla"],
+            "stages/train_judges.py": ["vanilla"],
             "stages/split_noise.py": ["${split_noise.method}"],
             }.get(script, [])
 
