@@ -80,3 +80,9 @@ def test_every_path_in_paths_py_is_declared_by_a_stage():
     undeclared = [f"{name} = {path}" for name, path in names.items()
                   if not any(out == path or out.startswith(path + "/") for out in declared)]
     assert not undeclared, f"paths.py names outputs no stage declares: {undeclared}"
+
+
+def test_a_method_module_imported_by_a_stage_or_another_method_is_a_dep():
+    """train_biased imports GCE, which subclasses Vanilla; BiaSwap subclasses Vanilla too."""
+    assert {"train_biased", "train@biaswap", "train@vanilla", "evaluate"} <= stages_reading("src/mitigate/methods/vanilla.py")
+    assert "train_biased" in stages_reading("src/mitigate/methods/gce.py")

@@ -50,3 +50,14 @@ def test_a_missing_judge_names_the_stage_that_writes_it(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     with pytest.raises(InputError, match=r"data/judges/bias\.pt is missing.*`dvc repro train_judges`"):
         load_judges(torch.device("cpu"))
+
+
+def test_judges_learn_from_the_balanced_split_when_there_is_one():
+    """Synthesized datasets carry the training images with their attribute drawn independently
+    of the class (`balanced`): the judges train there on plain batches, and never on `train`."""
+    splits = {"train": visible_bias(8, 3), "valid": visible_bias(64, 1), "test": visible_bias(64, 2), "balanced": visible_bias(128, 0)}
+    settings = TrainSettings(arch="cnn", epochs=4, batch_size=16, lr=1e-2, weight_decay=0.0, augment="none")
+    judges, metrics = train_judges(splits, settings, num_classes=2, num_bias=2, seed=0)
+    for judge, method in judges.items():
+        assert method.sampling_weights() is None
+        assert metrics[judge]["test"]["conflicting"] > 0.5  # chance: 0.5

@@ -1,7 +1,13 @@
 """The yardsticks of BiaSwap's swaps for any bias attribute (color, a corruption, gender, ...):
-a bias judge that reads an image's bias attribute and a content judge that reads its target.
-Each is vanilla cross entropy on group-balanced batches of the training split (every (target,
-bias) group equally likely, Sagawa et al. 2020), so that neither can lean on the other attribute."""
+a bias judge that reads an image's bias attribute and a content judge that reads its target,
+each trained with vanilla cross entropy on data where the two attributes are independent, so
+that neither can lean on the other:
+- synthesized datasets: the `balanced` split, the training images with their attribute drawn
+  independently of the class (`data.build`);
+- attribute datasets (no such split): group-balanced batches of the training split, every
+  (target, bias) group equally likely (Sagawa et al. 2020). With few bias-conflicting images the
+  content judge then memorises them and reads the bias elsewhere: its accuracy on bias-conflicting
+  test images, in metrics/judges.json, says how far to trust it."""
 import copy
 
 from ..data.dataset import TensorSplit
@@ -25,13 +31,14 @@ def judged(data: TensorSplit, judge: str) -> TensorSplit:
 
 
 def train_judge(judge: str, train: TensorSplit, valid: TensorSplit, settings: TrainSettings, outputs: int,
-                seed: int) -> Method:
-    """`judge` (of JUDGES, `outputs` classes) trained on `train`, in batches drawn with the
-    group-balanced weights of `train`'s (target, bias) groups."""
+                seed: int, group_balanced: bool) -> Method:
+    """`judge` (of JUDGES, `outputs` classes) trained on `train`; with `group_balanced`, in
+    batches drawn with the group-balanced weights of `train`'s (target, bias) groups."""
     labelled = judged(train, judge)
     method = build_method("vanilla", None, settings, labelled, outputs, train.image_shape, seed, epochs_key="judges.epochs")
-    weights = group_balanced_weights(train.y, train.bias)
-    method.sampling_weights = lambda: weights  # vanilla's cross entropy, on group-balanced batches
+    if group_balanced:
+        weights = group_balanced_weights(train.y, train.bias)
+        method.sampling_weights = lambda: weights  # vanilla's cross entropy, on group-balanced batches
     fit(method, labelled, judged(valid, judge), settings, seed, desc=f"{judge} judge")
     return method
 
@@ -46,10 +53,13 @@ def judge_accuracies(method: Method, data: TensorSplit, judge: str, num_classes:
 
 def train_judges(splits: dict[str, TensorSplit], settings: TrainSettings, num_classes: int, num_bias: int,
                  seed: int) -> tuple[dict[str, Method], dict]:
-    """Both judges trained on `splits["train"]` (validated on `valid`), and their accuracies on
-    every other split: ({judge: method}, {judge: {split: accuracies}})."""
+    """Both judges trained on `splits["balanced"]` when there is one, else on group-balanced
+    batches of `splits["train"]` (validated on `valid`), and their accuracies on the valid and
+    test images: ({judge: method}, {judge: {split: accuracies}})."""
     outputs = {"bias": num_bias, "content": num_classes}
-    judges = {judge: train_judge(judge, splits["train"], splits["valid"], settings, outputs[judge], seed) for judge in JUDGES}
-    metrics = {judge: {name: judge_accuracies(method, data, judge, num_classes, num_bias)
-                       for name, data in splits.items() if name != "train"} for judge, method in judges.items()}
+    group_balanced = "balanced" not in splits
+    train = splits["train"] if group_balanced else splits["balanced"]
+    judges = {judge: train_judge(judge, train, splits["valid"], settings, outputs[judge], seed, group_balanced) for judge in JUDGES}
+    metrics = {judge: {name: judge_accuracies(method, splits[name], judge, num_classes, num_bias) for name in ("valid", "test")}
+               for judge, method in judges.items()}
     return judges, metrics
