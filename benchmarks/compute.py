@@ -35,7 +35,7 @@ from tables import publish
 from mitigate.core.compute import PORTABLE_ENVIRONMENT, THREAD_VARIABLES, WAITING
 
 ROOT = Path(__file__).resolve().parents[1]
-INPUTS = ["data/dataset", "data/biased"]  # what train@lff and train_swapae@cam read
+INPUTS = ["data/dataset", "data/biased", "data/judges"]  # what train@lff and train_swapae@cam read
 STAGES = {"train@lff": ["stages/train.py", "lff"], "train_swapae@cam": ["stages/train_swapae.py", "cam"]}
 NEIGHBOUR = ["stages/train.py", "vanilla"]
 AFTER = [("portable", 1), ("portable", 2), ("native", 2)]
@@ -137,7 +137,7 @@ def main() -> None:
     parser.add_argument("--waiting", action="store_true", help="compare how idle threads wait instead")
     parser.add_argument("--out", default="benchmarks/results/compute.md")
     args = parser.parse_args()
-    epochs = {("train", "epochs"): args.train_epochs, ("swapae", "steps"): args.swapae_steps, ("swapae", "judge_epochs"): 1}
+    epochs = {("train", "epochs"): args.train_epochs, ("swapae", "steps"): args.swapae_steps}
     missing = [name for name in INPUTS if not (ROOT / name).exists()]
     if missing:
         sys.exit(f"error: {', '.join(missing)} missing; run `dvc repro` first")
@@ -154,7 +154,7 @@ def main() -> None:
             seconds = measure(Path(tmp) / str(index), label.split(",")[-1].strip(), code_rev, epochs | changes, waiting)
             rows += [(stage, label, threads, idle, busy) for stage, (idle, busy) in seconds.items()]
     lines = [f"CPU: {cpu_model()} ({os.cpu_count()} CPUs); train.epochs {args.train_epochs}, swapae.steps {args.swapae_steps}, "
-             f"swapae.judge_epochs 1; seconds of the whole stage process", "",
+             "seconds of the whole stage process", "",
              "| stage | code | threads | idle (s) | beside a busy neighbour (s) | busy / idle |", "|---|---|---|---|---|---|"]
     lines += [f"| {stage} | {label} | {threads} | {idle:.1f} | {busy:.1f} | {busy / idle:.1f}x |"
               for stage, label, threads, idle, busy in sorted(rows, key=lambda row: row[0])]

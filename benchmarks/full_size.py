@@ -30,7 +30,7 @@ from mitigate.presets import apply_preset, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ["src", "stages", "dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "pyproject.toml"]
-BIAS_TRACK = ["synthesize", "train_biased", "split", "train_swapae@cam", "augment", "train@vanilla", "train@lff",
+BIAS_TRACK = ["synthesize", "train_biased", "split", "train_judges", "train_swapae@cam", "augment", "train@vanilla", "train@lff",
               "train@biaswap", "train@dfa", "train@group_dro", "evaluate"]
 # runs a command and prints the peak resident memory (kB) of its largest process
 PEAK_MEMORY = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
@@ -78,7 +78,8 @@ def report(name: str, params: dict, rows: list[dict], where: Path) -> str:
     total = sum(r["seconds"] for r in rows)
     lines += [f"| **total** | **{total:.0f}** ({total / 60:.1f} min) "
               f"| **{max(r['peak_mb'] for r in rows)}** |", ""]
-    for title, path in (("Split", "metrics/split.json"), ("Swaps", "metrics/swapae/cam/metrics.json"), ("Augment", "metrics/augment.json")):
+    for title, path in (("Split", "metrics/split.json"), ("Judges", "metrics/judges.json"), ("Swaps", "metrics/swapae/cam/metrics.json"),
+                        ("Augment", "metrics/augment.json")):
         if (where / path).exists():
             lines += [f"{title} (`{path}`): `{json.dumps(json.loads((where / path).read_text()))}`", ""]
     if (where / "metrics/evaluate.md").exists():

@@ -76,12 +76,12 @@ def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]
     biased, train = params.section(BiasedSettings, "biased"), params.section(TrainSettings, "train")
     swapae = params.section(SwapAESettings, "swapae")
     augment = params.section(AugmentSettings, "augment")
-    judge = TrainSettings(arch="cnn", epochs=swapae.judge_epochs, batch_size=256, lr=1e-3, weight_decay=0.0, augment="none")
+    judges = params.section(TrainSettings, "judges")
     rows = [("train_biased", biased.epochs * math.ceil(n / biased.batch_size),
              method_step("gce", GCEHparams(q=biased.q), biased, shape, device)),
-            ("train_swapae (autoencoder)", swapae.steps, swapae_step(swapae, shape, device)),
-            ("train_swapae (judge)", judge.epochs * math.ceil(n / judge.batch_size),
-             method_step("vanilla", None, judge, (1, *shape[1:]), device))]
+            ("train_judges (bias and content)", 2 * judges.epochs * math.ceil(n / judges.batch_size),
+             method_step("vanilla", None, judges, shape, device)),
+            ("train_swapae", swapae.steps, swapae_step(swapae, shape, device))]
     sets = training_sets(params)
     for method in method_names(params):
         images = n + (swap_count(augment.swap_fraction, n) if sets[method] == "augmented" else 0)

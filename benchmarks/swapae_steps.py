@@ -1,10 +1,11 @@
 """Swap quality against training steps of BiaSwap's swapping autoencoder at full size.
 
-Reads a project copy that holds a synthesized dataset and a biased model (by default the scratch
-copy `benchmarks/full_size.py PRESET` leaves) and its params.yaml; trains the autoencoder with
-that copy's `swapae` settings (CAM patch sampling) and, after each number of steps in `--steps`,
-measures the swaps on the validation split as the train_swapae stage does (bias transfer,
-content kept by the gray-image judge, reconstruction L1), with the seconds of training so far.
+Reads a project copy that holds a synthesized dataset, a biased model and the judges (by default
+the scratch copy `benchmarks/full_size.py PRESET` leaves) and its params.yaml; trains the
+autoencoder with that copy's `swapae` settings (CAM patch sampling) and, after each number of
+steps in `--steps`, measures the swaps on the validation split as the train_swapae stage does
+(bias transfer, content kept by the content judge, reconstruction L1), with the seconds of
+training so far.
 Each segment continues the same autoencoder and optimizers, its batch order seeded afresh.
 
     python benchmarks/swapae_steps.py colored_fashion_mnist_cpu --steps 600 1200 2400 4800
@@ -22,7 +23,7 @@ from compute import cpu_model
 from tables import publish
 
 from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
-from mitigate.biaswap.quality import swap_quality, train_digit_judge
+from mitigate.biaswap.quality import load_judges, swap_quality
 from mitigate.core import paths
 from mitigate.core.config import Params
 from mitigate.core.runtime import numpy_rng, resolve_device
@@ -45,7 +46,7 @@ def main() -> None:
     train = TensorSplit(load_split(where / paths.DATASET, "train"), device)
     valid = TensorSplit(load_split(where / paths.DATASET, "valid"), device)
     biased = load_predictor(where / paths.BIASED_MODEL, device, stage="train_biased").members[0].requires_grad_(False)
-    judge, judge_accuracy = train_digit_judge(train, valid, settings.judge_epochs, seed)
+    judges = load_judges(device, where)
     trainer = SwapAETrainer(info["input_shape"], settings, patch_centers("cam", biased, tuple(info["input_shape"][1:])), seed).to(device)
     rows, seconds = [], 0.0
     for segment, steps in enumerate(sorted(args.steps)):
@@ -53,21 +54,22 @@ def main() -> None:
         started = time.perf_counter()
         train_swapae(trainer, train, seed + segment, desc=f"swapae to {steps} steps")
         seconds += time.perf_counter() - started
-        rows.append((steps, seconds, swap_quality(trainer.autoencoder, judge, valid, numpy_rng(seed, "swapae/quality_pairs"))))
-        publish(report(args, settings, len(train), len(valid), judge_accuracy, rows),  # after each row: an interrupted run keeps its rows
+        rows.append((steps, seconds, swap_quality(trainer.autoencoder, judges, valid, numpy_rng(seed, "swapae/quality_pairs"))))
+        publish(report(args, settings, len(train), len(valid), rows),  # after each row: an interrupted run keeps its rows
                 f"benchmarks/results/swapae_steps_{args.preset}.md")
 
 
-def report(args, settings: SwapAESettings, train_size: int, valid_size: int, judge_accuracy: float, rows: list) -> str:
+def report(args, settings: SwapAESettings, train_size: int, valid_size: int, rows: list) -> str:
     lines = [f"# Swap quality against steps: preset `{args.preset}`", "",
              f"Made by `python benchmarks/swapae_steps.py {args.preset} --steps {' '.join(map(str, sorted(args.steps)))}`; "
              f"CPU: {cpu_model()}, {os.cpu_count()} CPUs, {torch.get_num_threads()} threads; {train_size:,} training images, "
              f"batch {settings.batch_size}, CAM patches; measured on the {valid_size:,} validation images. "
-             f"The gray-image judge scores {judge_accuracy:.3f} on real validation images; the color measure "
-             f"{rows[0][2]['color_measure_on_real']:.3f}.", "",
-             "| steps | training minutes | bias transfer | content kept | reconstruction L1 |", "|---|---|---|---|---|"]
-    lines += [f"| {steps:,} | {seconds / 60:.1f} | {q['bias_transfer']:.3f} | {q['content_kept']:.3f} | {q['reconstruction_l1']:.4f} |"
-              for steps, seconds, q in rows]
+             f"On the real images they are applied to, the bias judge scores {rows[0][2]['bias_judge_on_real']:.3f}, "
+             f"the content judge {rows[0][2]['content_judge_on_real']:.3f}.", "",
+             "| steps | training minutes | bias transfer | content kept | relative to the judge | reconstruction L1 |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| {steps:,} | {seconds / 60:.1f} | {q['bias_transfer']:.3f} | {q['content_kept']:.3f} | {q['content_kept_relative']:.3f} "
+              f"| {q['reconstruction_l1']:.4f} |" for steps, seconds, q in rows]
     return "\n".join(lines) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""Stage synthesize: the biased train / valid splits and the unbiased test split."""
+"""Stage synthesize: the biased train / valid splits, the unbiased test split and, for synthesized
+datasets, the training images without their bias (`balanced`, for the swap judges)."""
 import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels before torch loads
 
 from mitigate.core import paths
@@ -23,7 +24,7 @@ def main() -> None:
     write_json(paths.SYNTH_METRICS, {name: split_counts(split) for name, split in splits.items()})
     write_json(paths.LABEL_NOISE_METRICS, {"label_noise": settings.label_noise, "asked_rate": settings.noise_rate} | {
         f"{name}_transition": transition_report(split.table["true_label"].to_numpy(), split.table["label"].to_numpy(), num_classes)
-        for name, split in splits.items() if name != "test"})
+        for name, split in splits.items() if name in ("train", "valid")})
     save_png(paths.SAMPLES_PNG, sample_grid(splits["train"], num_classes))
     for name, split in splits.items():
         print(f"{name}: {split_counts(split)}")

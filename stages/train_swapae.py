@@ -8,7 +8,7 @@ import sys
 from mitigate.biaswap.autoencoder import SAMPLINGS, save_autoencoder
 from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, patch_centers, train_swapae
 from mitigate.biaswap.figures import patch_figure, swap_grid
-from mitigate.biaswap.quality import swap_quality, train_digit_judge
+from mitigate.biaswap.quality import load_judges, swap_quality
 from mitigate.core import paths
 from mitigate.core.config import Params
 from mitigate.core.curves import Curves
@@ -36,10 +36,9 @@ def main() -> None:
     trainer = SwapAETrainer(info["input_shape"], settings, centers, seed).to(device)
     curves = Curves()
     checkpoint = stage_checkpoint(f"train_swapae@{sampling}", [paths.DATASET, paths.BIASED_MODEL], device)
+    judges = load_judges(device)
     train_swapae(trainer, train, seed, curves, desc=f"swapae@{sampling}", checkpoint=checkpoint)
-    judge, judge_accuracy = train_digit_judge(train, valid, settings.judge_epochs, seed)
-    quality = swap_quality(trainer.autoencoder, judge, valid, numpy_rng(seed, "swapae/quality_pairs"))
-    quality["digit_judge_on_real"] = round(judge_accuracy, 6)
+    quality = swap_quality(trainer.autoencoder, judges, valid, numpy_rng(seed, "swapae/quality_pairs"))
 
     with atomic_path(paths.swapae_model(sampling)) as tmp:
         save_autoencoder(tmp, trainer.autoencoder, info["input_shape"], settings)

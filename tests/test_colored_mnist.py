@@ -2,6 +2,7 @@
 from collections import Counter
 
 import numpy as np
+import pandas as pd
 import pytest
 from fixtures import write_idx
 
@@ -223,7 +224,7 @@ def synthesized(embedded_mnist):
 
 
 def test_synthesize_split_sizes(synthesized):
-    assert {k: len(v) for k, v in synthesized.items()} == {"train": 3600, "valid": 400, "test": 1000}
+    assert {k: len(v) for k, v in synthesized.items()} == {"train": 3600, "valid": 400, "test": 1000, "balanced": 3600}
     for split in synthesized.values():
         assert split.images.dtype == np.uint8 and split.images.shape == (len(split), 28, 28, 3)
         assert list(split.table["index"]) == list(range(len(split)))
@@ -336,7 +337,7 @@ def test_torchvision_digits_reads_idx_files(mnist_root):
 def test_synthesize_with_torchvision_source(mnist_root):
     root, data = mnist_root
     splits = build.build_dataset(data_settings(source="torchvision", root=str(root), aligned_ratio=0.5), seed=0)
-    assert {k: len(v) for k, v in splits.items()} == {"train": 36, "valid": 4, "test": 20}
+    assert {k: len(v) for k, v in splits.items()} == {"train": 36, "valid": 4, "test": 20, "balanced": 36}
     assert splits["test"].images.shape == (20, 28, 28, 3)
     np.testing.assert_array_equal(splits["test"].table["label"], data["t10k"][1])
     # test: 2 per digit, in two different colors
@@ -365,3 +366,11 @@ def test_torchvision_garbage_idx_file_is_a_user_error(mnist_root):
     (root / "MNIST" / "raw" / "train-images-idx3-ubyte").write_bytes(b"not an idx file")
     with pytest.raises(UserError, match="MNIST/raw"):
         torchvision_digits(root)
+
+
+def test_balanced_split_is_the_training_images_with_the_bias_drawn_independently(synthesized):
+    train, balanced = synthesized["train"].table, synthesized["balanced"].table
+    assert (balanced["source_index"] == train["source_index"]).all() and (balanced["label"] == train["true_label"]).all()
+    assert not balanced["noisy"].any()
+    counts = pd.crosstab(balanced["label"], balanced["bias"])
+    assert (counts.max(axis=1) - counts.min(axis=1)).max() <= 1  # within each class, every attribute equally frequent

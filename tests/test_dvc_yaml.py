@@ -72,7 +72,7 @@ def test_every_path_in_paths_py_is_declared_by_a_stage():
     declared = declared_outputs()
     names = {name: value for name, value in vars(paths).items() if name.isupper() and isinstance(value, str) and "/" in value}
     examples = {"trained_model": "vanilla", "training_log": "vanilla", "memorization_figure": "vanilla", "swapae_model": "cam",
-                "swapae_log": "cam", "embed_metrics": "dfa", "embed_figure": "dfa"}
+                "swapae_log": "cam", "judge_model": "bias", "embed_metrics": "dfa", "embed_figure": "dfa"}
     names |= {f"{name}({arg!r})": getattr(paths, name)(arg) for name, arg in examples.items()}
     names["swapae_figure('cam', 'swaps')"] = paths.swapae_figure("cam", "swaps")
     functions = {name for name, value in vars(paths).items() if callable(value) and not name.startswith("_")}
@@ -80,3 +80,9 @@ def test_every_path_in_paths_py_is_declared_by_a_stage():
     undeclared = [f"{name} = {path}" for name, path in names.items()
                   if not any(out == path or out.startswith(path + "/") for out in declared)]
     assert not undeclared, f"paths.py names outputs no stage declares: {undeclared}"
+
+
+def test_a_method_module_imported_by_a_stage_or_another_method_is_a_dep():
+    """train_biased imports GCE, which subclasses Vanilla; BiaSwap subclasses Vanilla too."""
+    assert {"train_biased", "train@biaswap", "train@vanilla", "evaluate"} <= stages_reading("src/mitigate/methods/vanilla.py")
+    assert "train_biased" in stages_reading("src/mitigate/methods/gce.py")

@@ -110,7 +110,7 @@ def test_synthesize_with_the_idx_source(tmp_path, gz):
     settings = dataclasses.replace(Params.load(ROOT / "params.yaml").data, dataset="colored_mnist", source="idx",
                                    root=str(tmp_path), aligned_ratio=0.9)
     splits = build_dataset(settings, seed=0)
-    assert {name: len(split) for name, split in splits.items()} == {"train": 180, "valid": 20, "test": 50}
+    assert {name: len(split) for name, split in splits.items()} == {"train": 180, "valid": 20, "test": 50, "balanced": 180}
     assert splits["train"].images.shape == (180, 28, 28, 3)
     np.testing.assert_array_equal(splits["test"].table["label"], written["t10k"][1])
     train = splits["train"]

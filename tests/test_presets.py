@@ -29,7 +29,7 @@ def every_section(raw: dict) -> None:
     parse_compute(params.get("compute"))
     for key in ("seed", "device", "data", "split"):
         getattr(params, key)
-    for cls, key in ((BiasedSettings, "biased"), (TrainSettings, "train"), (SwapAESettings, "swapae"),
+    for cls, key in ((BiasedSettings, "biased"), (TrainSettings, "train"), (TrainSettings, "judges"), (SwapAESettings, "swapae"),
                      (AugmentSettings, "augment"), (EmbedSettings, "embed")):
         params.section(cls, key)
     for method in method_names(params):

@@ -115,7 +115,7 @@ def test_a_checkpoint_saved_at_the_last_epoch_returns_its_log(tmp_path):
 def test_the_swapae_loop_resumes_bit_identically(tmp_path):
     settings = SwapAESettings(steps=3 * EPOCHS - 1, batch_size=8, lr=2e-3, width=4, content_channels=4,
                               style_dim=8, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0, gan_weight=0.1,
-                              patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=2, judge_epochs=1)
+                              patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=2)
     data = tiny_tensor_split(24)  # 3 steps of 8 per pass: the last pass stops one step early
 
     def run(checkpoint=None):

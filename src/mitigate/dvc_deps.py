@@ -33,6 +33,7 @@ def method_lookups(script: str, args: list[str]) -> list[str]:
     or params give the name."""
     return {"stages/train.py": args[:1],  # ${key} of foreach
             "stages/train_ceiling.py": ["vanilla"],
+            "stages/train_judges.py": ["vanilla"],
             "stages/split_noise.py": ["${split_noise.method}"],
             }.get(script, [])
 
@@ -87,9 +88,9 @@ def stage_code_deps(script: str, args: list[str]) -> list[str]:
     looked_up = [METHOD_MODULE.format(name) for name in names]
     # what a looked-up method imports: for a `${...}` name, what any built-in method might
     candidates = list(BUILT_IN_METHODS) if any("${" in name for name in names) else names
+    # a method module another one imports (gce's Vanilla) is a dep of every item of a foreach
     imported |= package_files(*(ROOT / METHOD_MODULE.format(name) for name in candidates))
-    method_files = {Path(METHOD_MODULE.format(name)) for name in BUILT_IN_METHODS}
-    shared = sorted(str(p) for p in imported if p not in method_files or str(p) in looked_up)
+    shared = sorted(str(p) for p in imported)
     return [script, *shared, *(p for p in looked_up if p not in shared)]
 
 

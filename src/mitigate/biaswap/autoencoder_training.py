@@ -34,7 +34,6 @@ class SwapAESettings:
     cycle_weight: NonNegative  # swapping back restores the content image (not in Park et al.; keeps the digit)
     r1_weight: NonNegative  # gamma of the R1 penalty, gamma/2 E||grad D(x)||^2, on both discriminators
     r1_every: PositiveInt  # lazy R1 (StyleGAN2, Park et al.): every k-th step, weighted by k
-    judge_epochs: PositiveInt  # the gray-digit classifier that measures whether a swap keeps its digit
 
 
 CenterDistribution = Callable[[torch.Tensor], torch.Tensor]  # images -> N x h x w distribution over cells

@@ -16,6 +16,8 @@ NOISE_SPLIT_METRICS = "metrics/split_noise.json"
 EVAL_METRICS_DIR = "metrics/evaluate"
 EVAL_CELLS_DIR = "metrics/cells"
 EVAL_TABLE = "metrics/evaluate.md"
+JUDGES_DIR = "data/judges"  # the yardsticks of BiaSwap's swaps: bias.pt (reads the bias attribute), content.pt (the target)
+JUDGES_METRICS = "metrics/judges.json"
 SWAPAE_DIR = "data/swapae"
 AUGMENTED = "data/augmented"  # BiaSwap's swaps alone, as split SWAPS_SPLIT: the images added to the training split
 SWAPS_SPLIT = "train"  # so that a train@ stage reads data/<training set>/train (dvc.yaml)
@@ -33,6 +35,11 @@ def memorization_figure(method: str) -> str:
 def training_log(method: str) -> str:
     """The dvclive log folder of train@<method> (mitigate.core.curves)."""
     return f"metrics/train/{method}"
+
+
+def judge_model(judge: str) -> str:
+    """The `bias` or the `content` judge of train_judges."""
+    return f"{JUDGES_DIR}/{judge}.pt"
 
 
 def swapae_model(sampling: str) -> str:

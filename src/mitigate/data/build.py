@@ -3,8 +3,10 @@
 Colored MNIST and Corrupted CIFAR-10 are synthesized as in LfF (Nam et al. 2020): a stratified
 valid split is held out of the training pool, each class c gets bias attribute c on exactly
 round(n_c x aligned_ratio) samples (colors or corruptions), and the test set is unbiased (every
-attribute equally frequent within each class). Attribute datasets (bFFHQ, BAR, a user's own)
-come with their own splits, targets and bias labels. Label noise, when asked for, is applied to
+attribute equally frequent within each class). A fourth split, `balanced`, holds the training
+images again with their attribute drawn as in the test set: the bias-free data the swap judges
+learn from (`biaswap.judges`), never a method's training set. Attribute datasets (bFFHQ, BAR,
+a user's own) come with their own splits, targets and bias labels, and no `balanced` split. Label noise, when asked for, is applied to
 train and valid last; the bias follows the true label (it is a property of the image).
 """
 import os
@@ -43,12 +45,15 @@ def build_dataset(settings: DataSettings, seed: int) -> dict[str, Split]:
         return make_split(images, noisy_labels(settings, split_labels, NUM_CLASSES, seed, purpose), bias, idx,
                           true_labels=split_labels)
 
-    test_bias = assign_balanced_attributes(pools.test_labels, NUM_BIAS, numpy_rng(seed, "data/test/colors"))
-    test_images = apply_bias(settings, pools.test_images, test_bias, seed, "test")
+    def balanced_split(images: np.ndarray, split_labels: np.ndarray, idx: np.ndarray, purpose: str) -> Split:
+        bias = assign_balanced_attributes(split_labels, NUM_BIAS, numpy_rng(seed, f"data/{purpose}/colors"))
+        return make_split(apply_bias(settings, images, bias, seed, purpose), split_labels, bias, idx)
+
     return {
         "train": biased_split(train_idx, "train"),
         "valid": biased_split(valid_idx, "valid"),
-        "test": make_split(test_images, pools.test_labels, test_bias, np.arange(len(test_bias))),
+        "test": balanced_split(pools.test_images, pools.test_labels, np.arange(len(pools.test_labels)), "test"),
+        "balanced": balanced_split(pools.pool_images[train_idx], labels[train_idx], train_idx, "balanced"),
     }
 
 

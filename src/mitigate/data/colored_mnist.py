@@ -1,6 +1,5 @@
 """Colored MNIST as in LfF (Nam et al. 2020): the digit is colored, the color is the bias."""
 import numpy as np
-import torch
 
 # Mean colors (RGB in [0, 1]) of bias attributes 0..9, from the LfF code.
 PALETTE = np.array([
@@ -26,19 +25,3 @@ def colorize(gray: np.ndarray, colors: np.ndarray, std: float, rng: np.random.Ge
         product = gray[part, ..., None] * tint[part, None, None, :]  # float64, exact for uint8 * float64
         rgb[part] = np.clip(np.rint(product, out=product), 0, 255, out=product)
     return rgb
-
-
-FOREGROUND = 0.8  # pixels at least this fraction of an image's brightest pixel are "ink"
-
-
-def measured_colors(images: torch.Tensor) -> torch.Tensor:
-    """Mean RGB of each image's brightest pixels (N x 3): a Colored MNIST digit is its gray
-    stroke times its color, so the fully inked pixels carry the color itself."""
-    brightness = images.amax(dim=1)  # N x H x W
-    ink = (brightness >= FOREGROUND * brightness.flatten(1).amax(1)[:, None, None]).float()
-    return (images * ink[:, None]).sum((2, 3)) / ink.sum((1, 2))[:, None].clamp(min=1)
-
-
-def nearest_palette_color(images: torch.Tensor) -> torch.Tensor:
-    palette = torch.tensor(PALETTE, dtype=images.dtype, device=images.device)
-    return torch.cdist(measured_colors(images), palette).argmin(1)

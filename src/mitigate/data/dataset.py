@@ -70,6 +70,10 @@ def load_info(directory: str | Path) -> dict:
         raise InputError(f"{path} is corrupt; {_regenerate(path)}") from None
 
 
+def has_split(directory: str | Path, name: str) -> bool:
+    return (Path(directory) / name).is_dir()
+
+
 def load_split(directory: str | Path, name: str) -> Split:
     folder = Path(directory) / name
     images_path, table_path = folder / "images.npy", folder / "samples.csv"

@@ -3,6 +3,7 @@
 import torch
 
 from ..core.config import NonNegative, Positive, settings
+from ..training.balanced_sampling import group_balanced_weights
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
 
@@ -41,8 +42,7 @@ class GroupDRO(Method):
         present = counts > 0
         self.register_buffer("q", present.float() / present.sum())  # groups absent from training keep q = 0
         self.adjustment = hparams.group_adjustment / counts.clamp_min(1).sqrt()
-        # Sagawa et al.'s reweighted sampling: a sample of group g is drawn with probability 1 / (G n_g)
-        self.weights = (1 / counts)[self.group_of(train.y, train.bias)] if hparams.balanced_sampling else None
+        self.weights = group_balanced_weights(train.y, train.bias) if hparams.balanced_sampling else None
 
     def group_of(self, y: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:
         return y * self.num_bias + bias
