@@ -1,5 +1,6 @@
 """The README and docs/ quote the committed outputs whole: no number in them is pasted by hand
 from anything but the files a stage, a benchmark script or the experiments report wrote."""
+import json
 import re
 
 import pytest
@@ -43,3 +44,16 @@ def test_the_docs_links_point_inside_the_repository(doc):
     for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", (ROOT / "docs" / doc).read_text()):
         if not link.startswith("http"):
             assert (ROOT / "docs" / link).exists(), f"docs/{doc} links to {link}, which does not exist"
+
+
+def test_the_swap_numbers_in_the_docs_are_the_committed_metrics():
+    judges = json.loads((ROOT / "metrics/judges.json").read_text())
+    swaps = json.loads((ROOT / "metrics/swapae/cam/metrics.json").read_text())
+    augment = json.loads((ROOT / "metrics/augment.json").read_text())
+    results = (ROOT / "docs/results.md").read_text()
+    quoted = [f"{100 * judges['bias']['test']['conflicting']:g}% of the real test images",
+              f"digit of {100 * judges['content']['test']['unbiased']:.1f}% ({100 * judges['content']['test']['conflicting']:.1f}%",
+              f"color {100 * swaps['bias_transfer']:.1f}% of the time", f"digit {100 * swaps['content_kept']:.2f}% of the time",
+              f"{swaps['content_kept_relative']:.2f} of the content judge's {100 * swaps['content_judge_on_real']:.2f}%",
+              f"bias transfer is {augment['bias_transfer']:.3f}"]
+    assert [text for text in quoted if " ".join(text.split()) not in " ".join(results.split())] == []
