@@ -30,8 +30,7 @@ from mitigate.presets import apply_preset, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
 COPIED = ["src", "stages", "dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "pyproject.toml"]
-BIAS_TRACK = ["synthesize", "train_biased", "split", "train_judges", "train_swapae@cam", "augment", "train@vanilla", "train@lff",
-              "train@biaswap", "train@dfa", "train@group_dro", "evaluate"]
+BEFORE_METHODS = ["synthesize", "train_biased", "split", "train_judges", "train_swapae@cam", "augment"]
 # runs a command and prints the peak resident memory (kB) of its largest process
 PEAK_MEMORY = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "
                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, file=sys.stderr); sys.exit(code)")
@@ -87,6 +86,11 @@ def report(name: str, params: dict, rows: list[dict], where: Path) -> str:
     return "\n".join(lines)
 
 
+def bias_track(params: dict) -> list[str]:
+    """The stages evaluate needs, in an order DVC can run one by one: the preset's methods from its params."""
+    return [*BEFORE_METHODS, *(f"train@{method}" for method in params["methods"]), "evaluate"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset")
@@ -99,7 +103,7 @@ def main() -> None:
     done_file = where / "stages.jsonl"
     rows = [json.loads(line) for line in done_file.read_text().splitlines()] if done_file.exists() else []
     with open(where / "repro.log", "a") as log:
-        for stage in BIAS_TRACK[len(rows):]:
+        for stage in bias_track(params)[len(rows):]:
             rows.append(run_stage(where, stage, log))
             with done_file.open("a") as out:
                 out.write(json.dumps(rows[-1]) + "\n")

@@ -61,9 +61,11 @@ def commit(repo: Path, message: str) -> None:
 
 
 def declared_stages(repo: Path, dvcfile: str = "dvc.yaml") -> set[str]:
-    """Every stage of `dvcfile` in `repo`, as DVC resolves it with the repo's params (foreach items included)."""
+    """Every stage of `dvcfile` in `repo`, as DVC resolves it with the repo's params (foreach items
+    included), named as `dvc repro` prints it from the repo's root."""
+    prefix = "" if dvcfile == "dvc.yaml" else f"{dvcfile}:"
     with Repo(str(repo)) as dvc:
-        return {stage.addressing for stage in dvc.index.stages if Path(stage.path) == repo / dvcfile}
+        return {prefix + stage.name for stage in dvc.index.stages if Path(stage.path) == repo / dvcfile}
 
 
 def ran_stages(output: str) -> set[str]:
