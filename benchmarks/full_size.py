@@ -10,6 +10,7 @@ rerun after an interruption continues with the next stage (and the interrupted s
 from its own checkpoint).
 
     python benchmarks/full_size.py colored_fashion_mnist_cpu
+    python benchmarks/full_size.py colored_fashion_mnist_cpu -S data.dataset=corrupted_mnist
 """
 import argparse
 import json
@@ -37,10 +38,12 @@ PEAK_MEMORY = ("import resource, subprocess, sys; code = subprocess.run(sys.argv
 
 
 def scratch_repo(where: Path, params: dict) -> None:
-    """A git + DVC repository holding this tree's code and the preset's params (kept when it
-    already exists with the same params, so an interrupted run resumes)."""
+    """A git + DVC repository holding this tree's code and the preset's params, committed (kept
+    when it already exists with the same committed params, so an interrupted run resumes; a
+    script may edit params.yaml there per run)."""
     params_text = yaml.safe_dump(params, sort_keys=False)
-    if (where / "params.yaml").exists() and (where / "params.yaml").read_text() == params_text:
+    committed = subprocess.run(["git", "show", "HEAD:params.yaml"], cwd=where, capture_output=True, text=True) if where.is_dir() else None
+    if committed and committed.returncode == 0 and committed.stdout == params_text:
         return
     shutil.rmtree(where, ignore_errors=True)
     where.mkdir(parents=True)
@@ -67,10 +70,11 @@ def run_stage(where: Path, stage: str, log) -> dict:
     return {"stage": stage, "seconds": round(seconds, 1), "peak_mb": round(peak_kb / 1024)}
 
 
-def report(name: str, params: dict, rows: list[dict], where: Path) -> str:
+def report(name: str, overrides: list[str], params: dict, rows: list[dict], where: Path) -> str:
     compute = parse_compute(params["compute"])
-    lines = [f"# Bias track at full size: preset `{name}`", "",
-             f"Made by `python benchmarks/full_size.py {name}`; CPU: {cpu_model()}, {os.cpu_count()} CPUs, "
+    command = " ".join(["python benchmarks/full_size.py", name, *(f"-S {override}" for override in overrides)])
+    lines = [f"# Bias track at full size: preset `{name}`{''.join(f', `{override}`' for override in overrides)}", "",
+             f"Made by `{command}`; CPU: {cpu_model()}, {os.cpu_count()} CPUs, "
              f"threads {compute.threads}, {compute.cpu_kernels} kernels.", "",
              "| stage | seconds | peak memory (MB) |", "|---|---|---|"]
     lines += [f"| {r['stage']} | {r['seconds']:.0f} | {r['peak_mb']} |" for r in rows]
@@ -94,11 +98,16 @@ def bias_track(params: dict) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("preset")
+    parser.add_argument("-S", "--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="a params override on top of the preset, as `dvc exp run -S` takes it (repeatable)")
     parser.add_argument("--scratch", type=Path, help="the scratch repository (default benchmarks/.scratch/PRESET)")
     args = parser.parse_args()
     os.chdir(ROOT)
-    params = apply_preset(Params.load(ROOT / "params.yaml").raw, load_preset(args.preset))
-    where = args.scratch or ROOT / "benchmarks" / ".scratch" / args.preset
+    overrides = dict(override.split("=", 1) for override in args.set)
+    params = apply_preset(apply_preset(Params.load(ROOT / "params.yaml").raw, load_preset(args.preset)),
+                          {"set": {key: yaml.safe_load(value) for key, value in overrides.items()}, "remove": []})
+    name = "_".join([args.preset, *overrides.values()])  # e.g. colored_fashion_mnist_cpu_corrupted_mnist
+    where = args.scratch or ROOT / "benchmarks" / ".scratch" / name
     scratch_repo(where, params)
     done_file = where / "stages.jsonl"
     rows = [json.loads(line) for line in done_file.read_text().splitlines()] if done_file.exists() else []
@@ -108,7 +117,7 @@ def main() -> None:
             with done_file.open("a") as out:
                 out.write(json.dumps(rows[-1]) + "\n")
             print(rows[-1], flush=True)
-    publish(report(args.preset, params, rows, where), f"benchmarks/results/full_size_{args.preset}.md")
+    publish(report(args.preset, args.set, params, rows, where), f"benchmarks/results/full_size_{name}.md")
 
 
 if __name__ == "__main__":

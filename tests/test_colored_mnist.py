@@ -7,7 +7,8 @@ import pytest
 from fixtures import write_idx
 
 from mitigate.core.config import DataSettings
-from mitigate.data import build, sampling
+from mitigate.core.runtime import numpy_rng
+from mitigate.data import build, sampling, sources
 from mitigate.data.colored_mnist import COLOR_STD, PALETTE, colorize
 from mitigate.data.sampling import assign_balanced_attributes, assign_biased_attributes
 from mitigate.data.sources import torchvision_digits
@@ -203,7 +204,7 @@ def test_stratified_subset_rejects_bad_sizes(size):
 def data_settings(**changes) -> DataSettings:
     values = dict(dataset="colored_mnist", source="embedded", root="unused", aligned_ratio=0.99,
                   severity=4, corruption_type=0, image_size=64, train_folder="", valid_fraction=0.1, test_size=1000,
-                  label_noise="none", noise_rate=0.0)
+                  label_noise="none", noise_rate=0.0, noise_pairs="mnist")
     return DataSettings(**{**values, **changes})
 
 
@@ -275,6 +276,22 @@ def test_synthesize_colors_match_the_table(synthesized):
     brightest = images[np.arange(len(split)), images.sum(2).argmax(1)]
     nearest = np.abs(brightest[:, None, :] / 255 - PALETTE[None]).sum(2).argmin(1)
     assert (nearest == split.table["bias"].to_numpy()).mean() > 0.99
+
+
+def test_corrupted_mnist_is_the_same_samples_with_corruptions_for_colors(embedded_mnist, synthesized):
+    corrupted = build.build_dataset(data_settings(dataset="corrupted_mnist", corruption_type=1), seed=0)
+    for name, split in corrupted.items():
+        assert split.table.equals(synthesized[name].table)  # the same digits, labels and bias attributes
+        assert split.images.dtype == np.uint8 and split.images.shape == (len(split), 28, 28, 3)
+        # attribute 9 of type 1 is `original`: the gray digit itself, in each channel
+        original = (split.table["bias"] == 9).to_numpy()
+        gray = split.images[original]
+        assert original.any() and (gray == gray[..., :1]).all()
+        assert not (split.images[~original] == split.images[~original][..., :1]).all()
+    pools = sources.embedded_digits(1000, numpy_rng(0, "data/test_subset"))
+    test = corrupted["test"]
+    unchanged = test.table["bias"].to_numpy() == 9
+    assert np.array_equal(test.images[unchanged][..., 0], pools.test_images[test.table["source_index"].to_numpy()[unchanged]])
 
 
 def split_bytes(splits) -> dict:

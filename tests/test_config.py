@@ -68,8 +68,8 @@ def test_float_written_as_yaml_1_1_string_is_accepted(raw):
     assert settings.lr == 0.001 and isinstance(settings.weight_decay, float)
 
 
-def test_numeric_split_threshold_is_accepted(raw):
-    for value in (0, 0.5, 1):
+def test_split_threshold_rules_and_numbers_are_accepted(raw):
+    for value in ("mean", "otsu", 0, 0.5, 1):
         changed = copy.deepcopy(raw)
         changed["split"]["threshold"] = value
         assert Params(changed).split.threshold == value

@@ -81,8 +81,8 @@ def relabel(path, labels):
     (False, TRAIN_IMAGES, truncate, r"^{path}: header says 30 x 28 x 28 = 23520 bytes of data, the file holds 23420"),
     (False, TRAIN_LABELS, lambda p: relabel(p, [0, 1] * 10),
      r"^{folder}/train-images-idx3-ubyte holds 30 images but {path} holds 20 labels; use the image and label files of one"),
-    (False, TRAIN_LABELS, lambda p: relabel(p, [3] * 29 + [12]), r"^{path}: labels go up to 12, colored_mnist has one "
-     r"color per class for classes 0..9"),
+    (False, TRAIN_LABELS, lambda p: relabel(p, [3] * 29 + [12]), r"^{path}: labels go up to 12, the idx source has one "
+     r"bias attribute per class for classes 0..9"),
     (True, TRAIN_IMAGES + ".gz", truncate_gz, r"^{path}: cannot be read \(Compressed file ended"),
     (True, TRAIN_IMAGES + ".gz", lambda p: p.write_bytes(gzip.decompress(p.read_bytes())),
      r"^{path}: cannot be read \(Not a gzipped file"),
@@ -100,7 +100,7 @@ def test_bad_file_is_a_one_line_error_naming_it(tmp_path, gz, name, damage, mess
 def test_images_other_than_28_px_are_refused(tmp_path):
     write_dataset(tmp_path, train=10, test=10, gz=False)
     write_idx(tmp_path, "t10k", np.zeros((10, 32, 32), np.uint8), np.arange(10))
-    with pytest.raises(UserError, match=r"t10k-images-idx3-ubyte: images are 32 x 32, colored_mnist needs 28 x 28"):
+    with pytest.raises(UserError, match=r"t10k-images-idx3-ubyte: images are 32 x 32, the idx source needs 28 x 28"):
         idx_images(tmp_path)
 
 

@@ -10,7 +10,7 @@ from mitigate.noisy.label_noise import ASYMMETRIC_FLIPS, corrupt_labels, transit
 
 C = 10
 LABELS = np.repeat(np.arange(C), 90)  # 90 samples per class
-FLIPS = ASYMMETRIC_FLIPS["colored_mnist"]
+FLIPS = ASYMMETRIC_FLIPS["mnist"]
 
 
 def corrupt(kind, rate, seed=0, labels=LABELS):
@@ -54,10 +54,31 @@ def test_transition_rows_of_absent_classes_are_identity():
 
 def test_noise_settings_are_checked():
     base = DataSettings(dataset="colored_mnist", source="embedded", root="x", aligned_ratio=0.99, severity=4, corruption_type=0,
-                        image_size=64, train_folder="", valid_fraction=0.1, test_size=1000, label_noise="symmetric", noise_rate=0.5)
+                        image_size=64, train_folder="", valid_fraction=0.1, test_size=1000, label_noise="symmetric", noise_rate=0.5,
+                        noise_pairs="mnist")
     assert rejected_key(DataSettings, base) is None
-    fields = {f.name: getattr(base, f.name) for f in dataclasses.fields(base)}
+    fields = dataclasses.asdict(base)
     assert rejected_key(DataSettings, fields | {"noise_rate": 0.0}) == "noise_rate"
     assert rejected_key(DataSettings, fields | {"noise_rate": 1.0}) == "noise_rate"
     assert rejected_key(DataSettings, fields | {"label_noise": "none"}) == "noise_rate"
     assert rejected_key(DataSettings, fields | {"label_noise": "pairs"}) == "label_noise"
+
+
+def test_asymmetric_pairs_must_fit_the_images():
+    base = DataSettings(dataset="colored_mnist", source="embedded", root="x", aligned_ratio=0.99, severity=4, corruption_type=0,
+                        image_size=64, train_folder="", valid_fraction=0.1, test_size=1000, label_noise="asymmetric", noise_rate=0.4,
+                        noise_pairs="mnist")
+    fields = dataclasses.asdict(base)
+    assert rejected_key(DataSettings, fields) is None
+    assert rejected_key(DataSettings, fields | {"noise_pairs": "fashion_mnist"}) == "noise_pairs"  # the embedded digits are MNIST
+    assert rejected_key(DataSettings, fields | {"source": "idx", "noise_pairs": "fashion_mnist"}) is None
+    assert rejected_key(DataSettings, fields | {"source": "idx", "noise_pairs": "cifar10"}) == "noise_pairs"
+    assert rejected_key(DataSettings, fields | {"dataset": "corrupted_cifar10", "source": "torchvision"}) == "noise_pairs"
+    assert rejected_key(DataSettings, fields | {"noise_pairs": "kmnist"}) == "noise_pairs"
+    assert rejected_key(DataSettings, fields | {"label_noise": "symmetric", "noise_pairs": "cifar10"}) is None  # unused
+
+
+def test_every_pair_set_flips_ten_classes_to_other_classes():
+    for name, flips in ASYMMETRIC_FLIPS.items():
+        assert set(flips) | set(flips.values()) <= set(range(C)), name
+        assert all(source != target for source, target in flips.items()), name

@@ -20,7 +20,8 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
 
 
 @pytest.mark.parametrize("report", ["full_size_colored_fashion_mnist_cpu.md", "swapae_steps_colored_fashion_mnist_cpu.md",
-                                    "queue_bias_grid.md", "run_cache_revisit.md", "jtt_error_set.md"])
+                                    "queue_bias_grid.md", "run_cache_revisit.md", "jtt_error_set.md",
+                                    "split_quality_embedded.md", "split_quality_colored_fashion_mnist_cpu.md"])
 def test_the_docs_quote_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in DOCS, f"docs/' copy of benchmarks/results/{report} differs: paste the file's body"
@@ -44,6 +45,13 @@ def test_the_docs_links_point_inside_the_repository(doc):
     for link in re.findall(r"\]\(([^)#]+)(?:#[^)]*)?\)", (ROOT / "docs" / doc).read_text()):
         if not link.startswith("http"):
             assert (ROOT / "docs" / link).exists(), f"docs/{doc} links to {link}, which does not exist"
+
+
+def test_the_split_numbers_in_the_docs_are_the_committed_metrics():
+    split = json.loads((ROOT / "metrics/split.json").read_text())
+    quoted = (f"{split['predicted_conflicting']} images marked bias-conflicting for {split['true_conflicting']} true ones "
+              f"(precision {split['precision']:.2f}, recall {split['recall']:.2f}, F1 {split['f1']:.2f};")
+    assert " ".join(quoted.split()) in " ".join((ROOT / "docs/results.md").read_text().split())
 
 
 def test_the_swap_numbers_in_the_docs_are_the_committed_metrics():

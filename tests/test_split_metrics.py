@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from mitigate.biaswap.split import conflict_score, threshold_value
+from mitigate.biaswap.split import conflict_score, otsu_threshold, threshold_value
 from mitigate.evaluation.metrics import bias_accuracies, cell_accuracy, precision_recall_f1
 
 # --- conflict_score -------------------------------------------------------------------------
@@ -46,6 +46,24 @@ def test_threshold_value_mean_and_number():
     assert threshold_value(scores, 0.5) == 0.5
     assert threshold_value(scores, 1) == 1.0 and isinstance(threshold_value(scores, 1), float)
     assert threshold_value(scores, 0) == 0.0
+
+
+def test_otsu_threshold_by_hand():
+    # cuts of (0, 0, 1, 3): after 0: 2*2*(0 - 2)^2 = 16; after 1: 3*1*(1/3 - 3)^2 = 21.3 (the max)
+    assert otsu_threshold(torch.tensor([0.0, 1.0, 0.0, 3.0])) == 1.0
+    assert threshold_value(torch.tensor([0.0, 1.0, 0.0, 3.0]), "otsu") == 1.0
+    assert otsu_threshold(torch.tensor([0.5, 0.5])) == 0.5  # one value: nothing above it
+
+
+def test_otsu_keeps_a_one_percent_minority_apart_where_the_mean_does_not():
+    # 990 aligned scores with a tail (as a biased model gives them) and 10 conflicting near 1
+    g = torch.Generator().manual_seed(0)
+    aligned = torch.rand(990, generator=g).pow(8) * 0.05
+    conflicting = 0.9 + 0.1 * torch.rand(10, generator=g)
+    scores = torch.cat([aligned, conflicting])
+    truth = torch.arange(1000) >= 990
+    assert ((scores > threshold_value(scores, "otsu")) == truth).all()
+    assert (scores > threshold_value(scores, "mean")).sum() > 20  # the mean sits inside the aligned tail
 
 
 # --- precision_recall_f1 --------------------------------------------------------------------

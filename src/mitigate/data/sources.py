@@ -68,13 +68,13 @@ def _idx_split(images_path: Path, labels_path: Path) -> tuple[np.ndarray, np.nda
     images = idx.read_idx(images_path, idx.IMAGES_MAGIC)
     labels = idx.read_idx(labels_path, idx.LABELS_MAGIC).astype(np.int64)
     if images.shape[1:] != IDX_SIZE:
-        raise InputError(f"{images_path}: images are {images.shape[1]} x {images.shape[2]}, colored_mnist needs "
+        raise InputError(f"{images_path}: images are {images.shape[1]} x {images.shape[2]}, the idx source needs "
                          f"28 x 28 gray images (MNIST, Fashion-MNIST, KMNIST)")
     if len(images) != len(labels):
         raise InputError(f"{images_path} holds {len(images)} images but {labels_path} holds {len(labels)} labels; "
                          f"use the image and label files of one dataset")
     if len(labels) and labels.max() >= IDX_CLASSES:
-        raise InputError(f"{labels_path}: labels go up to {labels.max()}, colored_mnist has one color per class "
+        raise InputError(f"{labels_path}: labels go up to {labels.max()}, the idx source has one bias attribute per class "
                          f"for classes 0..{IDX_CLASSES - 1}; use a 10-class dataset (MNIST, Fashion-MNIST, KMNIST)")
     return images, labels
 

@@ -4,17 +4,20 @@ symmetric: in each class exactly round(n_c * rate) samples (a seeded permutation
 get another class, spread evenly over the other C - 1: T_ii = 1 - rate, T_ij = rate / (C - 1).
 A flip never keeps the true class (DivideMix's symmetric noise may, so its real rate is
 rate * (C - 1) / C); here the realised rate is the asked one up to rounding.
-asymmetric: in each source class of the dataset's flip pairs, exactly round(n_c * rate) samples
+asymmetric: in each source class of the flip pairs (data.noise_pairs), exactly round(n_c * rate) samples
 get the paired class; the other classes stay clean (Patrini et al. 2017).
 """
 import numpy as np
 
 from ..data.sampling import round_half_up, spread_evenly
 
-# Class-pair flips of PROTOCOLS.md: MNIST 2->7, 3->8, 5<->6, 7->1; CIFAR-10 (Patrini et al. 2017)
-# truck->automobile, bird->airplane, deer->horse, cat<->dog.
-ASYMMETRIC_FLIPS = {"colored_mnist": {2: 7, 3: 8, 5: 6, 6: 5, 7: 1},
-                    "corrupted_cifar10": {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}}
+# Class-pair flips (source -> noisy class), by the class set of data.noise_pairs:
+# MNIST 2->7, 3->8, 5<->6, 7->1 and CIFAR-10 truck->automobile, bird->airplane, deer->horse,
+# cat<->dog (Patrini et al. 2017; PROTOCOLS.md); Fashion-MNIST ankle boot->sneaker,
+# sneaker->sandal, pullover->shirt, coat<->dress (Zhang & Sabuncu 2018, GCE, sec. 4).
+ASYMMETRIC_FLIPS = {"mnist": {2: 7, 3: 8, 5: 6, 6: 5, 7: 1},
+                    "fashion_mnist": {9: 7, 7: 5, 2: 6, 4: 3, 3: 4},
+                    "cifar10": {9: 1, 2: 0, 4: 7, 3: 5, 5: 3}}
 
 
 def corrupt_labels(labels: np.ndarray, kind: str, rate: float, num_classes: int, flips: dict[int, int],
