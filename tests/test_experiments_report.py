@@ -315,3 +315,23 @@ def test_full_size_grid_without_the_ceiling_run_of_a_seed(tmp_path):
     with pytest.raises(UserError, match=r"--ceiling-at data.aligned_ratio=0.1: no run at data.aligned_ratio=0.1 with the seed of "
                                         r"experiment fmnist-0.99-s2; queue it"):
         report(tmp_path, *DOCUMENTED, rows=full_size_grid(failed={(0.1, 2)}))
+
+
+def test_full_size_grid_where_a_grid_point_trains_fewer_methods(tmp_path):
+    # as queued in docs/full_size.md: vanilla alone at 0.1 (the ceiling), no BiaSwap at 0.995
+    rows = full_size_grid()
+    for entry in rows[1]["experiments"]:
+        revision = entry["revs"][0]["data"]
+        ratio = revision["params"]["params.yaml"]["data"]["data"]["aligned_ratio"]
+        dropped = {0.1: set(UNBIASED[0.1]) - {"vanilla"}, 0.995: {"biaswap"}}.get(ratio, set())
+        for model in dropped:
+            del revision["metrics"][f"metrics/evaluate/{model}.json"]
+    md, csv_table = report(tmp_path, *DOCUMENTED, rows=rows)
+    assert "n = 3 runs per cell" in md
+    unbiased = table(md, "Test unbiased accuracy")
+    assert "| vanilla | 90.00 ± 2.00 | 40.00 ± 2.00 | 30.00 ± 2.00 |" in unbiased
+    assert "| biaswap | not run | 86.00 ± 2.65 | not run |" in unbiased
+    assert "| lff | not run | 52.00 ± 0.00 | 45.00 ± 2.65 |" in unbiased
+    assert "| biaswap > vanilla | not run | yes | not run |" in table(md, "Beyond the spread")
+    assert "| lff | not run | 24.00 ± 4.00 | 25.00 ± 5.00 |" in table(md, "Gap closed")
+    assert [csv_table["biaswap", "0.995", "test.unbiased"][key] for key in ("mean", "std", "n")] == ["", "", "0"]

@@ -62,6 +62,9 @@ class Cell:
     n: int
 
 
+NOT_RUN = Cell(math.nan, math.nan, 0)  # a model no run of the grid point trained (its `methods` left it out)
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m mitigate.experiments_report", description=__doc__.splitlines()[0])
     parser.add_argument("--by", action="append", required=True, metavar="KEY",
@@ -269,8 +272,8 @@ def ceilings(runs: list[Run], args) -> dict[str, float]:
 
 
 def run_values(run: Run, models: list[str], metrics_dir: str, baseline: str, ceiling: float | None) -> dict:
-    """(model, metric) -> value of one run, in percent."""
-    results = {model: accuracies_of(run, metrics_dir, model) for model in models}
+    """(model, metric) -> value of one run, in percent, for the models it trained."""
+    results = {model: accuracies_of(run, metrics_dir, model) for model in models if f"{metrics_dir}/{model}.json" in run.metrics}
     values = {(model, metric): 100 * value for model, result in results.items() for metric, value in result.items()}
     if ceiling is not None:
         shares = gap_closed({model: result["unbiased"] for model, result in results.items()}, baseline, ceiling)
@@ -286,12 +289,15 @@ def summarize(values: list[float]) -> Cell:
 
 def cells(runs: list[Run], by: list[str], models: list[str], metrics_dir: str, baseline: str,
           ceiling: dict[str, float]) -> dict[tuple, Cell]:
-    """(model, group, metric) -> Cell over the runs of the group; `ceiling`: see `ceilings`."""
+    """(model, group, metric) -> Cell over the runs of the group (NOT_RUN where none trained the
+    model); `ceiling`: see `ceilings`."""
     collected: dict[tuple, list[float]] = {}
     for run in runs:
         for (model, metric), value in run_values(run, models, metrics_dir, baseline, ceiling.get(run.name)).items():
             collected.setdefault((model, group_of(run, by), metric), []).append(value)
-    return {key: summarize(values) for key, values in collected.items()}
+    groups, metrics = {group for _, group, _ in collected}, {metric for _, _, metric in collected}
+    return {(model, group, metric): summarize(collected[model, group, metric]) if (model, group, metric) in collected else NOT_RUN
+            for model in models for group in groups for metric in metrics}
 
 
 def number(value: float) -> str:
@@ -299,6 +305,8 @@ def number(value: float) -> str:
 
 
 def cell_text(cell: Cell, show_n: bool) -> str:
+    if cell.n == 0:
+        return "not run"
     text = "n/a" if math.isnan(cell.mean) else f"{number(cell.mean)} ± {number(cell.std)}"
     return f"{text} (n={cell.n})" if show_n else text
 
@@ -319,7 +327,7 @@ def markdown_table(summary: dict, models: list[str], groups: list[tuple], by: li
 
 def caption(runs: list[Run], summary: dict, seed_key: str, metrics_dir: str, source: str) -> str:
     seeds = sorted({run.params[seed_key] for run in runs}, key=lambda seed: sort_key((seed,)))
-    counts = sorted({cell.n for cell in summary.values()})
+    counts = sorted({cell.n for cell in summary.values() if cell.n})
     per_cell = f"n = {counts[0]} runs per cell" if len(counts) == 1 else "runs per cell as marked (n=...)"
     return (f"Mean ± std in percent over {seed_key} = {', '.join(map(str, seeds))} (sample std, ddof=1; n/a for "
             f"one run), {per_cell}; source: {metrics_dir}/<model>.json, DVC experiments: {len(runs)} ({source}).")
@@ -333,6 +341,8 @@ def gap_caption(baseline: str, ceiling: str) -> str:
 
 def beyond_spread(model: Cell, baseline: Cell) -> str:
     """"yes" only when the model's mean - std is above the baseline's mean + std; "n/a" without a std (one run)."""
+    if model.n == 0 or baseline.n == 0:
+        return "not run"
     if math.isnan(model.std) or math.isnan(baseline.std):
         return "n/a"
     if model.mean - model.std > baseline.mean + baseline.std:
@@ -350,7 +360,7 @@ def claims_table(summary: dict, models: list[str], groups: list[tuple], by: list
 
 
 def markdown(summary: dict, runs: list[Run], models: list[str], groups: list[tuple], args, source: str) -> str:
-    show_n = len({cell.n for cell in summary.values()}) > 1
+    show_n = len({cell.n for cell in summary.values() if cell.n}) > 1
     parts = [caption(runs, summary, args.seed_key, args.metrics_dir, source) + "\n"]
     for metric, title in ACCURACIES.items():
         parts.append(f"**{title} (%)**\n\n" + markdown_table(summary, models, groups, args.by, metric, show_n))
@@ -392,7 +402,8 @@ def plot(path: str, summary: dict, models: list[str], groups: list[tuple], by: l
     ax = axes[0][0]
     for model in models:
         for rest in sorted({group[1:] for group in groups}, key=sort_key):
-            points = [(xs.index(group[0]), summary[model, group, "unbiased"]) for group in groups if group[1:] == rest]
+            points = [(xs.index(group[0]), summary[model, group, "unbiased"]) for group in groups
+                      if group[1:] == rest and summary[model, group, "unbiased"].n]
             label = f"{model} ({group_label(by[1:], rest)})" if rest else model
             ax.errorbar([x for x, _ in points], [cell.mean for _, cell in points],
                         yerr=[cell.std for _, cell in points], marker="o", capsize=3, label=label)
