@@ -66,7 +66,8 @@ def report(title: str, command: str, params: dict, cells: list[dict]) -> str:
              f"Made by `{command}`; CPU: {cpu_model()}, {os.cpu_count()} CPUs, threads {compute.threads}. "
              f"Seeds {', '.join(map(str, seeds))}; precision / recall / F1 of \"bias-conflicting\" against the "
              "truth, mean ± std; `oracle` is the best threshold on the true labels (a ceiling, not a rule).", "",
-             "| aligned ratio | true conflicting | rule | threshold | predicted | precision | recall | F1 |", "|---|---|---|---|---|---|---|---|"]
+             "| aligned ratio | true conflicting | rule | threshold | predicted | precision | recall | F1 |",
+             "|---|---|---|---|---|---|---|---|"]
     for ratio in sorted({cell["ratio"] for cell in cells}):
         at = [cell for cell in cells if cell["ratio"] == ratio]
         for rule in RULES:
