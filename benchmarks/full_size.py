@@ -30,7 +30,8 @@ from mitigate.core.config import Params
 from mitigate.presets import apply_preset, load_preset
 
 ROOT = Path(__file__).resolve().parents[1]
-COPIED = ["src", "stages", "dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "pyproject.toml", "data/raw/README.md"]  # data/raw: the default data.root
+# data/raw/README.md: the default data.root, a dependency of synthesize
+COPIED = ["src", "stages", "dvc.yaml", ".dvc/config", ".dvcignore", ".gitignore", "pyproject.toml", "data/raw/README.md"]
 BEFORE_METHODS = ["synthesize", "train_biased", "split", "train_judges", "train_swapae@cam", "augment"]
 # runs a command and prints the peak resident memory (kB) of its largest process
 PEAK_MEMORY = ("import resource, subprocess, sys; code = subprocess.run(sys.argv[1:]).returncode; "

@@ -235,7 +235,7 @@ def test_manifest_errors_are_one_line_user_errors(manifest, damage, message):
 def attribute_settings(root, **changes) -> DataSettings:
     values = dict(dataset="attributes", source="folders", root=str(root), aligned_ratio=0.99, severity=4,
                   corruption_type=0, image_size=16, train_folder="", valid_fraction=0.1, test_size=1000,
-                  label_noise="none", noise_rate=0.0)
+                  label_noise="none", noise_rate=0.0, noise_pairs="mnist")
     return DataSettings(**{**values, **changes})
 
 
