@@ -12,7 +12,7 @@ import os
 from full_size import ROOT
 from tables import mean_std, publish
 
-from mitigate.experiments_report import exp_show, finished_runs, selected
+from mitigate.experiments_report import exp_show, finished_runs, flatten, selected
 
 # (metrics file, dotted key, column title)
 MEASURES = [
@@ -28,10 +28,8 @@ MEASURES = [
 
 
 def value_of(metrics: dict, path: str, key: str) -> float | None:
-    node = (metrics.get(path) or {}).get("data")
-    for part in key.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return node
+    """The dotted `key` of metrics file `path` as `dvc exp show --json` holds it; None when absent."""
+    return flatten((metrics.get(path) or {}).get("data") or {}).get(key)
 
 
 def main() -> None:
