@@ -2,12 +2,13 @@
 experiments report covers the classifiers' accuracies; this covers the stages upstream of them.
 
     swaps        BiaSwap's split, swap judges and swaps' yardsticks (params.yaml; the runs that trained BiaSwap)
-    noise_split  the clean / noisy split of the noisy-label track per detector (noisy/params.yaml)
+    noisy        the noisy-label track's clean / noisy split per detector, and how many of the noisy
+                 training labels CE (vanilla) fit by its last epoch (noisy/params.yaml)
 
 Reads `dvc exp show --json` of a commit's finished experiments, as the experiments report does:
 
     python benchmarks/grid_stages.py swaps --rev 7381bce --where compute.threads=1 --where data.source=idx --out fashion_mnist_cpu
-    python benchmarks/grid_stages.py noise_split --rev REV --where data.source=idx --out fashion_mnist_cpu
+    python benchmarks/grid_stages.py noisy --rev 7f7743f --where data.source=idx --out fashion_mnist_cpu
 """
 import argparse
 import os
@@ -42,10 +43,14 @@ MEASURE_SETS = {
                             ("metrics/swapae/cam/metrics.json", "content_kept", "swap content kept"),
                             ("metrics/swapae/cam/metrics.json", "content_kept_relative", "content kept / judge on real"),
                             ("metrics/augment.json", "bias_transfer", "augment bias transfer"))),
-    "noise_split": MeasureSet("noisy/params.yaml", ("data.label_noise", "data.noise_rate"), None,
-                              "every run; the clean / noisy split of the training labels from out-of-sample probabilities",
-                              tuple(("noisy/metrics/split_noise.json", f"{detector}.{measure}", f"{title} {measure}")
-                                    for detector, title in NOISE_DETECTORS for measure in ("f1", "precision", "recall"))),
+    "noisy": MeasureSet("noisy/params.yaml", ("data.label_noise", "data.noise_rate"), None,
+                        "every run; the clean / noisy split of the training labels from out-of-sample probabilities, and on "
+                        "the training samples with a noisy label, the share CE's last epoch predicts with that noisy label "
+                        "(memorized) or with the true one", tuple(
+                            ("noisy/metrics/split_noise.json", f"{detector}.{measure}", f"{title} {measure}")
+                            for detector, title in NOISE_DETECTORS for measure in ("f1", "precision", "recall")) + (
+                            ("noisy/metrics/train/vanilla/metrics.json", "memorization.noisy_label", "CE memorized"),
+                            ("noisy/metrics/train/vanilla/metrics.json", "memorization.true_label", "CE true label"))),
 }
 
 

@@ -28,7 +28,7 @@ from mitigate.core.runtime import resolve_device
 from mitigate.data.dataset import TensorSplit, make_split
 from mitigate.methods import method_hparams, method_names, training_sets
 from mitigate.methods.gce import GCEHparams
-from mitigate.presets import apply_preset, available, load_preset
+from mitigate.presets import DEFAULT_PARAMS, apply_preset, available, load_preset
 from mitigate.training.loop import build_method
 from mitigate.training.settings import BiasedSettings, TrainSettings
 
@@ -92,7 +92,8 @@ def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("presets", nargs="*", default=available(ROOT / "presets"))
+    bias_track = [name for name in available(ROOT / "presets") if load_preset(name, ROOT / "presets")["params"] == DEFAULT_PARAMS]
+    parser.add_argument("presets", nargs="*", default=bias_track, help="presets of the bias track (params.yaml)")
     args = parser.parse_args()
     device = resolve_device("auto")
     where = f"{torch.cuda.get_device_name()}" if device.type == "cuda" else f"{cpu_model()}, {torch.get_num_threads()} threads"
