@@ -64,16 +64,18 @@ def main() -> None:
     parser.add_argument("stages", choices=sorted(MEASURE_SETS))
     parser.add_argument("--rev", required=True, help="the commit whose experiments to read")
     parser.add_argument("--where", action="append", default=[], metavar="KEY=VALUE", help="only the runs with this param value")
+    parser.add_argument("--by", action="append", metavar="KEY", help="the grid axes (repeatable; default: the set's)")
     parser.add_argument("--out", required=True, help="writes benchmarks/results/grid_STAGES_OUT.md")
     args = parser.parse_args()
     os.chdir(ROOT)
     chosen = MEASURE_SETS[args.stages]
     runs, _ = finished_runs(exp_show(None, args.rev), chosen.params_file)
     runs = [run for run in selected(runs, args.where) if chosen.needs is None or chosen.needs in run.params]
-    by = list(chosen.by)
+    by = args.by or list(chosen.by)
     lines = [f"# Upstream stages ({args.stages}) over the grid at {args.rev}", "",
              f"Made by `python benchmarks/grid_stages.py {args.stages} --rev {args.rev} "
-             + "".join(f"--where {condition} " for condition in args.where) + f"--out {args.out}`. "
+             + "".join(f"--where {condition} " for condition in args.where)
+             + "".join(f"--by {key} " for key in args.by or []) + f"--out {args.out}`. "
              f"Mean ± std over the runs of each grid point (sample std): {chosen.note}.", "",
              "| " + " | ".join(by) + " | runs | " + " | ".join(title for _, _, title in chosen.measures) + " |",
              "|" + "---|" * (len(by) + len(chosen.measures) + 1)]
