@@ -79,8 +79,11 @@ def main() -> None:
              f"Mean ± std over the runs of each grid point (sample std): {chosen.note}.", "",
              "| " + " | ".join(by) + " | runs | " + " | ".join(title for _, _, title in chosen.measures) + " |",
              "|" + "---|" * (len(by) + len(chosen.measures) + 1)]
-    for point in sorted({group_of(run, by) for run in runs}, key=sort_key):
-        at = [run for run in runs if group_of(run, by) == point]
+    points: dict[tuple, list] = {}
+    for run in runs:
+        points.setdefault(group_of(run, by), []).append(run)
+    for point in sorted(points, key=sort_key):
+        at = points[point]
         cells = []
         for path, key, _ in chosen.measures:
             values = [value_of(run.metrics, path, key) for run in at]

@@ -77,7 +77,7 @@ def set_param_arguments(preset: dict[str, Any]) -> list[str]:
     numbers, lists and mappings; strings bare), then `-S ~key` for each removal, each key prefixed
     with `file:` when the preset changes another file than params.yaml. They are printed for the
     shell's `$(...)`, which splits words but removes no quotes: no value may hold a space."""
-    file = "" if preset.get("params", DEFAULT_PARAMS) == DEFAULT_PARAMS else f"{preset['params']}:"
+    file = "" if preset["params"] == DEFAULT_PARAMS else f"{preset['params']}:"
     arguments = []
     for key, value in preset["set"].items():
         text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
