@@ -24,7 +24,8 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "split_quality_embedded.md", "split_quality_colored_fashion_mnist_cpu.md",
                                     "full_size_colored_fashion_mnist_cpu_corrupted_mnist.md", "grid_swaps_fashion_mnist_cpu.md",
                                     "experiments_corrupted_fashion_mnist_cpu.md", "grid_swaps_corrupted_fashion_mnist_cpu.md",
-                                    "grid_noisy_fashion_mnist_cpu.md", "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md"])
+                                    "grid_noisy_fashion_mnist_cpu.md", "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md",
+                                    "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md"])
 def test_the_docs_quote_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in DOCS, f"docs/' copy of benchmarks/results/{report} differs: paste the file's body"
@@ -76,3 +77,19 @@ def test_the_swap_numbers_in_the_docs_are_the_committed_metrics():
               f"{swaps['content_kept_relative']:.2f} of the content judge's {100 * swaps['content_judge_on_real']:.2f}%",
               f"bias transfer is {augment['bias_transfer']:.3f}"]
     assert [text for text in quoted if " ".join(text.split()) not in " ".join(results.split())] == []
+
+
+# the AMD-lock vs Intel Xeon numbers docs/reproducibility.md quotes, by the metric they come from
+CROSS_CPU_QUOTES = {"LfF": "metrics/evaluate/lff.json", "BiaSwap": "metrics/evaluate/biaswap.json",
+                    "DFA": "metrics/evaluate/dfa.json", "PGD": "metrics/evaluate/pgd.json",
+                    "entropy, which memorizes half-wrong labels, moved most:": "noisy/metrics/evaluate/vanilla.json",
+                    "(ELR": "noisy/metrics/evaluate/elr.json", "DivideMix": "noisy/metrics/evaluate/dividemix.json"}
+
+
+def test_the_cross_cpu_numbers_in_the_docs_are_the_reports():
+    rows = [[cell.strip() for cell in line.strip("|").split("|")]
+            for line in (ROOT / "benchmarks/results/cross_cpu_intel_xeon.md").read_text().splitlines() if line.startswith("| ")]
+    unbiased = {row[0]: (row[2], row[3]) for row in rows if len(row) == 5 and row[1] == "test.unbiased"}  # dvc metrics diff's rows
+    quoted = [f"{name} {unbiased[path][0]} vs {unbiased[path][1]}" for name, path in CROSS_CPU_QUOTES.items()]
+    text = " ".join((ROOT / "docs/reproducibility.md").read_text().split())
+    assert [quote for quote in quoted if quote not in text] == []
