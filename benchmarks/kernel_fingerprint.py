@@ -15,6 +15,7 @@ numpy's OpenBLAS) and whether a variant removes the difference:
 import argparse
 import ctypes
 import hashlib
+import itertools
 import json
 import os
 import re
@@ -123,13 +124,36 @@ def fingerprint_here(variant: dict) -> dict[str, str]:
     return {name: digest(run()) for name, _, run in operations()}
 
 
-def fingerprint(variant: dict) -> dict[str, str]:
-    """The hashes of a fresh process computing as `variant` says (see VARIANTS)."""
+def fingerprint(variant: dict, verbose: bool = False) -> tuple[dict[str, str], str]:
+    """The hashes of a fresh process computing as `variant` says (see VARIANTS), and its output:
+    with `verbose`, MKL's and oneDNN's log of each call (see `reported_kernels`)."""
     threads = variant.get("threads", THREADS)
     env = os.environ | environment(Compute(threads, "portable")) | {"OMP_WAIT_POLICY": "PASSIVE"} | variant.get("variables", {})
+    if verbose:
+        env |= {"MKL_VERBOSE": "1", "ONEDNN_VERBOSE": "1"}
     result = subprocess.run([sys.executable, __file__, "--worker", json.dumps(variant)], env=env, cwd=ROOT,
                             capture_output=True, text=True, check=True)
-    return json.loads(result.stdout.splitlines()[-1])
+    return json.loads(result.stdout.splitlines()[-1]), result.stdout
+
+
+def reported_kernels(log: str) -> list[str]:
+    """What MKL and oneDNN say they ran, once per distinct line, without pointers, timings and
+    thread ids: MKL's build and code path, each GEMM's shape, reproducibility branch and thread
+    count (MKL may split a sum between threads), oneDNN's instruction set and each convolution's
+    implementation and shape."""
+    kept = []
+    for line in log.splitlines():
+        fields = line.split(",")
+        if line.startswith("MKL_VERBOSE oneMKL") or line.startswith("MKL_VERBOSE Intel"):
+            kept.append("MKL: " + re.sub(r" \S+GHz", "", line.removeprefix("MKL_VERBOSE ")))
+        elif call := re.match(r"MKL_VERBOSE (\w+)\(([^)]*)\) \S+ (.*)", line):
+            shape = ",".join(itertools.takewhile(lambda arg: not arg.startswith("0x"), call[2].split(",")))
+            kept.append(f"MKL {call[1]}({shape}) " + " ".join(re.sub(r"TID:\d+", "", call[3]).split()))
+        elif fields[0] == "onednn_verbose" and fields[2:4] == ["info", "cpu"] and fields[4].startswith("isa:"):
+            kept.append(f"oneDNN {fields[4]}")
+        elif fields[0] == "onednn_verbose" and fields[2:4] == ["primitive", "exec"] and fields[5] != "reorder":
+            kept.append(f"oneDNN {fields[5]} {fields[6]} {fields[7]} {fields[11]}")  # primitive, implementation, direction, shape
+    return list(dict.fromkeys(kept))
 
 
 def read_table(path: str) -> dict[str, dict[str, str]]:
@@ -173,7 +197,8 @@ def main() -> None:
     if args.compare:
         print(compare(*args.compare), end="")
         return
-    columns = {column: fingerprint(variant) for column, variant in VARIANTS.items()}
+    columns = {column: fingerprint(variant)[0] for column, variant in VARIANTS.items()}
+    _, log = fingerprint(VARIANTS["portable"], verbose=True)
     import torch  # after the workers: only for the versions in the header
 
     lines = [f"CPU: {cpu_model()} ({os.cpu_count()} CPUs), {THREADS} threads unless said; torch {torch.__version__}; "
@@ -181,6 +206,8 @@ def main() -> None:
              "| operation | library | " + " | ".join(columns) + " |", "|---|---|" + "---|" * len(columns)]
     for name, library, _ in operations():
         lines.append(f"| {name} | {library} | " + " | ".join(columns[c][name] for c in columns) + " |")
+    lines += ["", "What MKL and oneDNN report running in the portable column (MKL_VERBOSE=1, ONEDNN_VERBOSE=1; "
+              "`diff` this list between two CPUs' files):", ""] + [f"- {kernel}" for kernel in reported_kernels(log)]
     report = "\n".join(lines) + "\n"
     publish(report, args.out or f"benchmarks/results/kernel_fingerprint_{cpu_slug()}.md")
 
