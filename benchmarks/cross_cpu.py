@@ -34,10 +34,12 @@ def outputs(lock: dict, stage: str) -> dict[str, str]:
 def verdict(name: str, committed: dict, here: dict, folder: Path) -> str:
     """`differs`, `same`, or, for a stage whose lock entry is unchanged and whose outputs are all
     in git (a fresh clone finds it up to date and skips it), a reminder to force it."""
-    if outputs(committed, name) != outputs(here, name):
+    ours = outputs(here, name)
+    if outputs(committed, name) != ours:
         return "differs"
-    in_git = all(git("ls-files", str(folder / path)).strip() for path in outputs(here, name))  # lock paths: from its folder
-    unchanged = committed["stages"].get(name) == here["stages"].get(name)
+    in_git = subprocess.run(["git", "ls-files", "--error-unmatch", *(str(folder / path) for path in ours)],  # lock paths: from its folder
+                            capture_output=True).returncode == 0
+    unchanged = committed["stages"][name] == here["stages"][name]
     return f"same, if rerun (`dvc repro -f -s {name}`)" if in_git and unchanged else "same"
 
 

@@ -128,7 +128,7 @@ def fingerprint(variant: dict, verbose: bool = False) -> tuple[dict[str, str], s
     """The hashes of a fresh process computing as `variant` says (see VARIANTS), and its output:
     with `verbose`, MKL's and oneDNN's log of each call (see `reported_kernels`)."""
     threads = variant.get("threads", THREADS)
-    env = os.environ | environment(Compute(threads, "portable")) | {"OMP_WAIT_POLICY": "PASSIVE"} | variant.get("variables", {})
+    env = os.environ | environment(Compute(threads, "portable")) | variant.get("variables", {})  # waiting: PASSIVE
     if verbose:
         env |= {"MKL_VERBOSE": "1", "ONEDNN_VERBOSE": "1"}
     result = subprocess.run([sys.executable, __file__, "--worker", json.dumps(variant)], env=env, cwd=ROOT,
