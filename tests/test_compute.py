@@ -18,12 +18,14 @@ from mitigate.core.errors import ConfigError
 STAGE_PROBE = """
 import mitigate.stage_start
 import hashlib, json, os, sys
+import numpy
 import torch
 import torch.nn.functional as F
 from mitigate.models.cnn import SmallCNN
+from mitigate.training.optimizer import adam
 torch.manual_seed(0)
 net = SmallCNN((3, 28, 28), 10)
-optimizer = torch.optim.Adam(net.parameters(), 1e-3)
+optimizer = adam(net.parameters(), lr=1e-3)
 x, y = torch.rand(64, 3, 28, 28), torch.randint(0, 10, (64,))
 for _ in range(3):
     optimizer.zero_grad()
@@ -34,6 +36,7 @@ print(json.dumps({
     "interop_threads": torch.get_num_interop_threads(),
     "deterministic": [torch.are_deterministic_algorithms_enabled(), torch.utils.deterministic.fill_uninitialized_memory],
     "capability": torch.backends.cpu.get_cpu_capability(),
+    "numpy_avx512_loops": numpy._core._multiarray_umath.__cpu_features__["X86_V4"],
     "cuda_autocast": [torch.is_autocast_enabled("cuda"), str(torch.get_autocast_dtype("cuda")), torch.is_autocast_cache_enabled()],
     "parallel_info": torch.__config__.parallel_info(),
     "env": {k: os.environ.get(k) for k in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS",
@@ -65,6 +68,7 @@ def test_the_variables_are_set_before_torch_loads(tmp_path):
     seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
     assert "OMP_NUM_THREADS : 1" in seen["parallel_info"] and "MKL_NUM_THREADS : 1" in seen["parallel_info"]
     assert seen["capability"] == "AVX2"
+    assert seen["numpy_avx512_loops"] is False  # numpy's AVX2 loops, AVX-512 or not
 
 
 def test_native_kernels_leave_the_libraries_their_choice(tmp_path):

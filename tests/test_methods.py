@@ -66,6 +66,14 @@ def test_method_updates_train_its_predictors(params, name, arch):
 
 
 @pytest.mark.parametrize("name", sorted(METHODS))
+def test_every_optimizer_is_the_fused_adam(params, name):
+    """The unfused Adam's square root comes from MKL, whose bytes follow the CPU (training/optimizer.py)."""
+    method, _ = make(params, name, tiny_tensor_split(8))
+    optimizers = [value for value in vars(method).values() if isinstance(value, torch.optim.Optimizer)]
+    assert optimizers and all(isinstance(o, torch.optim.Adam) and o.defaults["fused"] for o in optimizers)
+
+
+@pytest.mark.parametrize("name", sorted(METHODS))
 def test_fit_logs_and_is_deterministic(params, name):
     train, valid = tiny_tensor_split(64, seed=0), tiny_tensor_split(32, seed=1)
     runs = []

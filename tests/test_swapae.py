@@ -76,6 +76,7 @@ def test_every_part_gets_a_gradient_in_one_step():
     trainer.update(digits(8).images())
     unchanged = [name for name, p in trainer.named_parameters() if torch.equal(p, before[name])]
     assert unchanged == []
+    assert trainer.opt_g.defaults["fused"] and trainer.opt_d.defaults["fused"]  # training/optimizer.py
 
 
 def test_autoencoder_round_trip_and_corrupt_file(tmp_path):

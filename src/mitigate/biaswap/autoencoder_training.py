@@ -13,6 +13,7 @@ from ..core.resume import Checkpoint
 from ..core.runtime import derive_seed, torch_generator
 from ..data.dataset import TensorSplit
 from ..models import Classifier
+from ..training.optimizer import adam
 from .autoencoder import ImageDiscriminator, PatchCooccurrenceDiscriminator, SwappingAutoencoder
 from .cam import class_activation_maps, crop_patches, patch_center_distribution, sample_centers, uniform_distribution
 
@@ -77,9 +78,9 @@ class SwapAETrainer(torch.nn.Module):
             self.autoencoder = SwappingAutoencoder(input_shape, settings.width, settings.content_channels, settings.style_dim)
             self.image_d = ImageDiscriminator(channels, settings.width)
             self.patch_d = PatchCooccurrenceDiscriminator(channels, settings.width)
-        adam = dict(lr=settings.lr, betas=(0.0, 0.99))
-        self.opt_g = torch.optim.Adam(self.autoencoder.parameters(), **adam)
-        self.opt_d = torch.optim.Adam([*self.image_d.parameters(), *self.patch_d.parameters()], **adam)
+        options = dict(lr=settings.lr, betas=(0.0, 0.99))
+        self.opt_g = adam(self.autoencoder.parameters(), **options)
+        self.opt_d = adam([*self.image_d.parameters(), *self.patch_d.parameters()], **options)
         self.centers = centers
         self.sampler = torch_generator(seed, "swapae/patches")
         self.steps = 0

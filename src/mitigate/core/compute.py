@@ -31,12 +31,14 @@ PORTABLE_ENVIRONMENT = {
     # falls back to AUTO, which runs MKL's Zen kernels).
     "MKL_CBWR": "COMPATIBLE",
     # oneDNN (convolutions): its AVX2 JIT kernels on every CPU (it picks AVX-512 / AMX where
-    # present). Its direct convolutions accumulate in memory order, so their cache-sized
-    # blockings do not change the sums; oneDNN itself promises no cross-CPU equality, so the
-    # committed lock is checked on each CPU model a session lands on (README, reproducibility).
+    # present). oneDNN promises no cross-CPU equality: benchmarks/emulated_cpu.py checks it against
+    # emulated AMD and Intel AVX2 CPUs, and each session checks the committed lock on its CPU model.
     "ONEDNN_MAX_CPU_ISA": "AVX2",
     # numpy's and scipy's OpenBLAS: one kernel set (AVX2) instead of one per CPU family.
     "OPENBLAS_CORETYPE": "Haswell",
+    # numpy's own loops: its AVX2 builds (X86_V3) on every CPU; the AVX-512 ones it dispatches to
+    # where present give other float64 exp and log bytes (DivideMix's loss mixture uses them).
+    "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")

@@ -9,6 +9,7 @@ from ..models import DISENTANGLED, arch_problems
 from ..training.loss_ema import ClasswiseLossEMA
 from ..training.losses import cross_entropy, gce_lff
 from ..training.method import Method, register_method, step
+from ..training.optimizer import adam
 
 
 @settings
@@ -67,7 +68,7 @@ class DFA(Method):
         self.model = make_model("dfa", self.predictor_arch())  # E_i, E_b and C_i
         size = self.model.fc.in_features
         self.head_bias = make_model.module("dfa/head_bias", lambda: nn.Linear(size, num_classes))  # C_b
-        self.optimizer = torch.optim.Adam(self.parameters(), lr=hparams.lr, weight_decay=settings.weight_decay)
+        self.optimizer = adam(self.parameters(), lr=hparams.lr, weight_decay=settings.weight_decay)
         self.ema_intrinsic = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
         self.ema_bias = ClasswiseLossEMA(train.y, num_classes, hparams.ema_alpha)
         self.swap_generator = make_model.generator("dfa/swap")

@@ -6,6 +6,7 @@ from ..core.config import NonNegative, Positive, settings
 from ..training.balanced_sampling import group_balanced_weights
 from ..training.losses import cross_entropy
 from ..training.method import Method, register_method, step
+from ..training.optimizer import adam
 
 
 @settings
@@ -35,7 +36,7 @@ class GroupDRO(Method):
     def __init__(self, make_model, train, num_classes, settings, hparams):
         super().__init__(make_model, train, num_classes, settings, hparams)
         self.model = make_model("main")
-        self.optimizer = torch.optim.Adam(self.model.parameters(), lr=settings.lr, weight_decay=hparams.weight_decay)
+        self.optimizer = adam(self.model.parameters(), lr=settings.lr, weight_decay=hparams.weight_decay)
         self.num_bias = int(train.bias.max()) + 1
         self.num_groups = num_classes * self.num_bias
         counts = torch.bincount(self.group_of(train.y, train.bias), minlength=self.num_groups).float()

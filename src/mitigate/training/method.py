@@ -14,6 +14,7 @@ from ..core.config import Length, Problems, settings
 from ..core.runtime import derive_seed, torch_generator
 from ..data.dataset import Batch, TensorSplit
 from ..models import Classifier, build_model
+from .optimizer import adam
 from .settings import TrainSettings
 
 
@@ -111,7 +112,7 @@ class Method(nn.Module):
 
     def make_optimizer(self, *modules: nn.Module) -> torch.optim.Optimizer:
         params = [p for m in modules for p in m.parameters()]
-        return torch.optim.Adam(params, lr=self.settings.lr, weight_decay=self.settings.weight_decay)
+        return adam(params, lr=self.settings.lr, weight_decay=self.settings.weight_decay)
 
     def update(self, batch: Batch) -> dict[str, torch.Tensor]:
         """One optimizer step on `batch`; returns detached scalar losses by name (`loss` first)."""
