@@ -1,0 +1,110 @@
+"""Would an AMD or an older Intel CPU write the same bytes? Stages of a tiny run, on this CPU and
+on CPUs that QEMU emulates.
+
+QEMU's user-mode emulator (`qemu-x86_64 -cpu MODEL`, Debian's package qemu-user) runs this
+machine's Python and libraries on an emulated CPU whose CPUID names that model's vendor, family and
+instruction sets, so MKL, oneDNN, ATen and numpy pick the kernels they would pick there: on
+EPYC-Milan MKL sees an AMD Zen 3 (AVX2, no AVX-512) and takes its AMD branches. The emulated
+arithmetic is IEEE's, so one run per CPU model checks, on one machine, what `cpu_kernels: portable`
+promises: the same bytes whichever kernels the CPU offers. What it cannot show: instructions whose
+results are the CPU's own approximations (rcpps, rsqrtps: QEMU computes them exactly), and cache
+sizes other than the model's table.
+
+    python benchmarks/emulated_cpu.py --out benchmarks/results/emulated_cpu_<this cpu>.md
+
+The project at HEAD runs in a temporary git repository on the tiny params of the end-to-end test
+(tests/test_pipeline.py; one epoch of the biased CNN), both tracks, on this CPU; then each chosen stage reruns alone
+(`dvc repro -f -s`) with `python` on PATH running under the emulator, and its outputs' hashes in
+dvc.lock are compared with this CPU's. Emulation is 30-60x slower: a few minutes per stage.
+"""
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import yaml
+from compute import cpu_model
+from cross_cpu import outputs
+from tables import publish
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+from test_pipeline import TINY, TINY_NOISY, commit, make_repo, run  # noqa: E402  the end-to-end test's tiny project
+
+CPUS = ["EPYC-Milan", "Haswell-v4"]  # an AMD Zen 3 and an Intel AVX2 CPU without AVX-512
+# one stage per kind of kernel, the cheapest first: an MLP with GCE's pow (LfF), DivideMix's loss
+# mixture (numpy, scikit-learn), DFA's swapped features, the swapping autoencoder and CAM, the
+# biased CNN (oneDNN convolutions: about half an hour per epoch emulated)
+STAGES = ["train@lff", "noisy/dvc.yaml:train@dividemix", "train@dfa", "train_swapae@cam", "train_biased"]
+THREADS = 2  # the committed dvc.lock's
+
+
+def lock_outputs(repo: Path, stage: str) -> dict[str, str]:
+    """Output path -> hash of `stage` (`noisy/dvc.yaml:train@gce` reads noisy/dvc.lock) in the workspace's lock."""
+    pipeline, _, name = stage.rpartition(":")
+    lock = repo / Path(pipeline or "dvc.yaml").with_name("dvc.lock")
+    return outputs(yaml.safe_load(lock.read_text()), name)
+
+
+def emulating(model: str, folder: Path) -> dict[str, str]:
+    """The environment whose `python` runs this interpreter under QEMU emulating `model`."""
+    (folder / "python").write_text(f'#!/bin/sh\nexec qemu-x86_64 -cpu {model} "{sys.executable}" "$@"\n')
+    (folder / "python").chmod(0o755)
+    return dict(os.environ, PATH=f"{folder}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+
+
+def rerun_emulated(repo: Path, stage: str, model: str, folder: Path) -> bool:
+    """Whether `stage` rerun on the emulated `model` writes this CPU's bytes; the workspace is back
+    to this CPU's outputs afterwards."""
+    native = lock_outputs(repo, stage)
+    started = time.perf_counter()
+    subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=emulating(model, folder) | {"PYTHONPATH": str(repo / "src")},
+                   capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - started
+    same = lock_outputs(repo, stage) == native
+    print(f"{stage} on {model}: {'same' if same else 'differs'} ({seconds:.0f} s)", flush=True)
+    run(repo, "git", "checkout", "--", "dvc.lock", "noisy/dvc.lock")
+    run(repo, "dvc", "checkout", "--force")
+    return same
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cpus", nargs="+", default=CPUS, help="QEMU CPU models (qemu-x86_64 -cpu help)")
+    parser.add_argument("--stages", nargs="+", default=STAGES, help="stage names as `dvc stage list` prints them")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    if shutil.which("qemu-x86_64") is None:
+        raise SystemExit("error: qemu-x86_64 not found; install QEMU's user-mode emulator (Debian: apt-get install qemu-user)")
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.strip()
+    threads = {("compute", "threads"): THREADS}
+    one_biased_epoch = {("biased", "epochs"): 1}
+    with tempfile.TemporaryDirectory() as scratch:
+        repo = make_repo(Path(scratch) / "project", TINY | threads | one_biased_epoch, TINY_NOISY | threads)
+        wrappers = Path(scratch) / "bin"
+        run(repo, "dvc", "repro", "noisy/dvc.yaml")
+        commit(repo, "tiny run, noisy track")
+        wrappers.mkdir()
+        results = {}
+        for stage in args.stages:  # the table is rewritten after each stage: a slow run stopped early keeps its rows
+            for model in args.cpus:
+                results[stage, model] = "same" if rerun_emulated(repo, stage, model, wrappers) else "differs"
+            publish(report(results, args.stages, args.cpus, head), args.out)
+
+
+def report(results: dict, stages: list[str], cpus: list[str], head: str) -> str:
+    lines = [f"Host CPU: {cpu_model()} ({os.cpu_count()} CPUs); {THREADS} threads, portable kernels; the project at {head} on the "
+             "end-to-end test's tiny params (one epoch of the biased CNN); each stage rerun alone under `qemu-x86_64 -cpu MODEL`; "
+             f"made by `python benchmarks/emulated_cpu.py {' '.join(sys.argv[1:])}`", "",
+             "| stage | " + " | ".join(cpus) + " |", "|---|" + "---|" * len(cpus)]
+    for stage in stages:
+        lines.append(f"| {stage} | " + " | ".join(results.get((stage, m), "not run yet") for m in cpus) + " |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
