@@ -10,6 +10,7 @@ machines names the library that differs (MKL's sgemm, oneDNN's convolutions, ATe
 numpy's OpenBLAS) and whether a variant removes the difference:
 
     python benchmarks/kernel_fingerprint.py       # writes benchmarks/results/kernel_fingerprint_<cpu>.md
+    python benchmarks/kernel_fingerprint.py --emulate EPYC-Milan Haswell-v4   # + portable on CPUs QEMU emulates
     python benchmarks/kernel_fingerprint.py --compare benchmarks/results/kernel_fingerprint_{amd_epyc,intel_xeon}.md
 """
 import argparse
@@ -132,7 +133,8 @@ def fingerprint(variant: dict, verbose: bool = False) -> tuple[dict[str, str], s
     env = os.environ | environment(Compute(threads, "portable")) | variant.get("variables", {})  # waiting: PASSIVE
     if verbose:
         env |= {"MKL_VERBOSE": "1", "ONEDNN_VERBOSE": "1"}
-    result = subprocess.run([sys.executable, __file__, "--worker", json.dumps(variant)], env=env, cwd=ROOT,
+    emulator = ["qemu-x86_64", "-cpu", variant["emulate"]] if "emulate" in variant else []  # see --emulate
+    result = subprocess.run([*emulator, sys.executable, __file__, "--worker", json.dumps(variant)], env=env, cwd=ROOT,
                             capture_output=True, text=True, check=True)
     return json.loads(result.stdout.splitlines()[-1]), result.stdout
 
@@ -190,6 +192,9 @@ def main() -> None:
     parser.add_argument("--out", help="default: benchmarks/results/kernel_fingerprint_<cpu>.md")
     parser.add_argument("--compare", nargs=2, metavar="FILE", help="two written fingerprint files (two CPUs): say per operation and column "
                         "whether their bytes agree, computing nothing")
+    parser.add_argument("--emulate", nargs="+", default=[], metavar="MODEL",
+                        help="also the portable column on these CPU models, emulated by QEMU's qemu-x86_64 -cpu MODEL "
+                        "(e.g. EPYC-Milan: an AMD Zen 3; see benchmarks/emulated_cpu.py); a few minutes each")
     parser.add_argument("--worker", type=json.loads, help=argparse.SUPPRESS)  # a variant, as JSON
     args = parser.parse_args()
     if args.worker is not None:
@@ -198,7 +203,8 @@ def main() -> None:
     if args.compare:
         print(compare(*args.compare), end="")
         return
-    columns = {column: fingerprint(variant)[0] for column, variant in VARIANTS.items()}
+    variants = VARIANTS | {f"portable, emulated {model}": {"emulate": model} for model in args.emulate}
+    columns = {column: fingerprint(variant)[0] for column, variant in variants.items()}
     _, log = fingerprint(VARIANTS["portable"], verbose=True)
     import torch  # after the workers: only for the versions in the header
 
