@@ -15,7 +15,8 @@ sizes other than the model's table.
 The project at HEAD runs in a temporary git repository on the tiny params of the end-to-end test
 (tests/test_pipeline.py; one epoch of the biased CNN), both tracks, on this CPU; then each chosen stage reruns alone
 (`dvc repro -f -s`) with `python` on PATH running under the emulator, and its outputs' hashes in
-dvc.lock are compared with this CPU's. Emulation is 30-60x slower: a few minutes per stage.
+dvc.lock are compared with this CPU's. Emulation is slow: on 2 cores 11-23 minutes per MLP stage
+(beside other jobs), longer for convolutional ones; the table is rewritten after each stage.
 """
 import argparse
 import os
@@ -38,7 +39,7 @@ from test_pipeline import TINY, TINY_NOISY, commit, make_repo, run  # noqa: E402
 CPUS = ["EPYC-Milan", "Haswell-v4"]  # an AMD Zen 3 and an Intel AVX2 CPU without AVX-512
 # one stage per kind of kernel, the cheapest first: an MLP with GCE's pow (LfF), DivideMix's loss
 # mixture (numpy, scikit-learn), DFA's swapped features, the swapping autoencoder and CAM, the
-# biased CNN (oneDNN convolutions: about half an hour per epoch emulated)
+# biased CNN (oneDNN convolutions: the slowest to emulate)
 STAGES = ["train@lff", "noisy/dvc.yaml:train@dividemix", "train@dfa", "train_swapae@cam", "train_biased"]
 THREADS = 2  # the committed dvc.lock's
 
