@@ -10,6 +10,11 @@ promises: the same bytes whichever kernels the CPU offers. What it cannot show: 
 results are the CPU's own approximations (rcpps, rsqrtps: QEMU computes them exactly), and cache
 sizes other than the model's table.
 
+Another architecture: `--cpus neoverse-n1` runs the stage on an emulated 64-bit Arm CPU, with the
+aarch64 builds of the same packages (`bash benchmarks/arm_python.sh DIR`, then `--arm-python
+DIR/python`). No pin gives x86's bytes there; what differs comes with `dvc metrics diff`, to say
+how far apart the numbers are.
+
     python benchmarks/emulated_cpu.py --out benchmarks/results/emulated_cpu_<this cpu>.md
 
 The project at HEAD runs in a temporary git repository on the tiny params of the end-to-end test
@@ -37,6 +42,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from test_pipeline import TINY, TINY_NOISY, commit, make_repo, run  # noqa: E402  the end-to-end test's tiny project
 
 CPUS = ["EPYC-Milan", "Haswell-v4"]  # an AMD Zen 3 and an Intel AVX2 CPU without AVX-512
+ARM_CPUS = ["neoverse-n1"]  # AWS Graviton 2's core: another architecture, other library builds
 # one stage per kind of kernel, the cheapest first: an MLP with GCE's pow (LfF), DivideMix's loss
 # mixture (numpy, scikit-learn), DFA's swapped features, the swapping autoencoder and CAM, the
 # biased CNN (oneDNN convolutions: the slowest to emulate)
@@ -51,32 +57,42 @@ def lock_outputs(repo: Path, stage: str) -> dict[str, str]:
     return outputs(yaml.safe_load(lock.read_text()), name)
 
 
-def emulating(model: str, folder: Path) -> dict[str, str]:
-    """The environment whose `python` runs this interpreter under QEMU emulating `model`."""
-    (folder / "python").write_text(f'#!/bin/sh\nexec qemu-x86_64 -cpu {model} "{sys.executable}" "$@"\n')
+def emulating(model: str, folder: Path, arm_python: Path | None) -> dict[str, str]:
+    """The environment whose `python` runs this interpreter under QEMU emulating `model`, or, for
+    an Arm model, the aarch64 build of it that benchmarks/arm_python.sh made."""
+    if model in ARM_CPUS:
+        if arm_python is None:
+            raise SystemExit(f"error: {model} is an Arm CPU: build its Python with `bash benchmarks/arm_python.sh DIR`, "
+                             "then pass --arm-python DIR/python")
+        command = f'"{arm_python}"'
+    else:
+        command = f'qemu-x86_64 -cpu {model} "{sys.executable}"'
+    (folder / "python").write_text(f'#!/bin/sh\nexec {command} "$@"\n')
     (folder / "python").chmod(0o755)
     return dict(os.environ, PATH=f"{folder}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
-def rerun_emulated(repo: Path, stage: str, model: str, folder: Path) -> bool:
-    """Whether `stage` rerun on the emulated `model` writes this CPU's bytes; the workspace is back
-    to this CPU's outputs afterwards."""
+def rerun_emulated(repo: Path, stage: str, model: str, folder: Path, arm_python: Path | None) -> str:
+    """`same` when `stage` rerun on the emulated `model` writes this CPU's bytes, else DVC's
+    `dvc metrics diff --md` against them; the workspace is back to this CPU's outputs afterwards."""
     native = lock_outputs(repo, stage)
     started = time.perf_counter()
-    subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=emulating(model, folder) | {"PYTHONPATH": str(repo / "src")},
-                   capture_output=True, text=True, check=True)
+    env = emulating(model, folder, arm_python) | {"PYTHONPATH": str(repo / "src")}
+    subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
     same = lock_outputs(repo, stage) == native
     print(f"{stage} on {model}: {'same' if same else 'differs'} ({seconds:.0f} s)", flush=True)
+    verdict = "same" if same else run(repo, "dvc", "metrics", "diff", "--md").stdout.strip() or "differs (no metric moved)"
     run(repo, "git", "checkout", "--", "dvc.lock", "noisy/dvc.lock")
     run(repo, "dvc", "checkout", "--force")
-    return same
+    return verdict
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--cpus", nargs="+", default=CPUS, help="QEMU CPU models (qemu-x86_64 -cpu help)")
     parser.add_argument("--stages", nargs="+", default=STAGES, help="stage names as `dvc stage list` prints them")
+    parser.add_argument("--arm-python", type=Path, help="for neoverse-n1: DIR/python of `bash benchmarks/arm_python.sh DIR`")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
     if shutil.which("qemu-x86_64") is None:
@@ -93,7 +109,7 @@ def main() -> None:
         results = {}
         for stage in args.stages:  # the table is rewritten after each stage: a slow run stopped early keeps its rows
             for model in args.cpus:
-                results[stage, model] = "same" if rerun_emulated(repo, stage, model, wrappers) else "differs"
+                results[stage, model] = rerun_emulated(repo, stage, model, wrappers, args.arm_python)
             publish(report(results, args.stages, args.cpus, head), args.out)
 
 
@@ -102,8 +118,15 @@ def report(results: dict, stages: list[str], cpus: list[str], head: str) -> str:
              "end-to-end test's tiny params (one epoch of the biased CNN); each stage rerun alone under `qemu-x86_64 -cpu MODEL`; "
              f"made by `python benchmarks/emulated_cpu.py {' '.join(sys.argv[1:])}`", "",
              "| stage | " + " | ".join(cpus) + " |", "|---|" + "---|" * len(cpus)]
+    def cell(stage, model):
+        verdict = results.get((stage, model), "not run yet")
+        return verdict if verdict in ("same", "not run yet") else "differs"
+
     for stage in stages:
-        lines.append(f"| {stage} | " + " | ".join(results.get((stage, m), "not run yet") for m in cpus) + " |")
+        lines.append(f"| {stage} | " + " | ".join(cell(stage, m) for m in cpus) + " |")
+    for (stage, model), verdict in results.items():
+        if cell(stage, model) == "differs":
+            lines += ["", f"{stage} on {model}, how far its metrics moved (`dvc metrics diff --md`, HEAD = this CPU):", "", verdict]
     return "\n".join(lines) + "\n"
 
 

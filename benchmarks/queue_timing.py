@@ -12,7 +12,6 @@ The experiments stay in the repository (`dvc exp show`), for the report:
 `python -m mitigate.experiments_report --by data.aligned_ratio ...`.
 """
 import argparse
-import os
 import re
 import subprocess
 import time
@@ -20,6 +19,8 @@ from pathlib import Path
 
 from compute import cpu_model
 from tables import publish
+
+from mitigate.core.compute import available_cpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -55,7 +56,7 @@ def main() -> None:
     parser.add_argument("--repo", type=Path, default=ROOT)
     parser.add_argument("--out", default="benchmarks/results/queue_timing.md")
     args = parser.parse_args()
-    threads = max(1, len(os.sched_getaffinity(0)) // args.workers)
+    threads = max(1, available_cpus() // args.workers)
     before = {name for name, _ in queue_rows(args.repo)}
     overrides = [arg for value in args.grid for arg in ("-S", value)]
     start = time.monotonic()
@@ -74,7 +75,7 @@ def main() -> None:
         f"# DVC queue: {len(tasks)} experiments, {args.workers} workers",
         "",
         f"Made by `python benchmarks/queue_timing.py --workers {args.workers} {' '.join(f'-S {g!r}' for g in args.grid)}`; "
-        f"CPU: {cpu_model()}, {len(os.sched_getaffinity(0))} CPUs, compute.threads={threads} per worker.",
+        f"CPU: {cpu_model()}, {available_cpus()} CPUs, compute.threads={threads} per worker.",
         "",
         "| experiments | succeeded | workers | threads each | wall time (min) | stages run | stages restored from the run-cache |",
         "|---|---|---|---|---|---|---|",

@@ -8,7 +8,6 @@ params again, and times both with the stages each ran or restored.
     python benchmarks/run_cache_revisit.py -S method.lff.q=0.5
 """
 import argparse
-import os
 import shutil
 import subprocess
 import time
@@ -18,6 +17,8 @@ import yaml
 from compute import cpu_model
 from queue_timing import stage_counts
 from tables import publish
+
+from mitigate.core.compute import available_cpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -61,7 +62,7 @@ def main() -> None:
         "# Revisiting params already run: DVC's run-cache",
         "",
         f"Made by `python benchmarks/run_cache_revisit.py -S {args.change}`; CPU: {cpu_model()}, "
-        f"{len(os.sched_getaffinity(0))} CPUs, compute.threads {threads}; a clone sharing the project's DVC cache.",
+        f"{available_cpus()} CPUs, compute.threads {threads}; a clone sharing the project's DVC cache.",
         "",
         "| run | seconds | stages run | stages restored from the run-cache |",
         "|---|---|---|---|",

@@ -16,7 +16,6 @@ import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (
 import argparse
 import dataclasses
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -35,28 +34,19 @@ from mitigate.data.dataset import TensorSplit
 from mitigate.methods import method_hparams
 from mitigate.presets import apply_preset, load_preset
 from mitigate.training.loop import build_method, fit
+from mitigate.training.optimizer import adam
 from mitigate.training.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
-PROJECT_FILES = ["dvc.yaml", "params.yaml", "stages", "src", ".dvc/config", ".dvc/plots", ".dvcignore", ".gitignore",
-                 "data/raw/README.md"]
+sys.path.insert(0, str(ROOT / "tests"))
+from test_pipeline import copy_project  # noqa: E402  the end-to-end test's copy of the project
 
 
 def time_repro() -> tuple[float, dict[str, float]]:
     """Seconds of the whole `dvc repro` and of each stage, in a fresh copy of the project."""
     with tempfile.TemporaryDirectory() as tmp:
-        repo = Path(tmp)
-        for name in PROJECT_FILES:
-            source = ROOT / name
-            if source.is_dir():
-                shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-            else:
-                (repo / name).parent.mkdir(parents=True, exist_ok=True)
-                shutil.copy(source, repo / name)
+        repo = copy_project(Path(tmp))
         env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", PYTHONPATH=str(repo / "src"))
-        git = ["git", "-c", "user.name=bench", "-c", "user.email=bench@localhost"]
-        for cmd in (["git", "init", "-q"], ["git", "add", "-A"], [*git, "commit", "-qm", "bench"]):
-            subprocess.run(cmd, cwd=repo, check=True)
         started = time.perf_counter()
         starts: dict[str, float] = {}
         with subprocess.Popen(["dvc", "repro"], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
@@ -73,7 +63,7 @@ def time_repro() -> tuple[float, dict[str, float]]:
 
 def bare_loop(networks, train: TensorSplit, settings: TrainSettings, seed: int) -> None:
     """Forward, cross entropy, backward and Adam step for each network, nothing else."""
-    optimizer = torch.optim.Adam([p for n in networks for p in n.parameters()], lr=settings.lr)
+    optimizer = adam([p for n in networks for p in n.parameters()], lr=settings.lr)  # the pipeline's own optimizer
     order = torch_generator(seed, "batch_order")
     for _ in range(settings.epochs):
         for batch in train.batches(settings.batch_size, order):

@@ -54,41 +54,54 @@ def run_probe(tmp_path: Path, compute: dict) -> dict:
     return json.loads(result.stdout)
 
 
-def test_threads_reach_torch_in_a_stage_process(tmp_path):
-    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
+@pytest.fixture(scope="module")
+def probe(tmp_path_factory):
+    """run_probe, once per `compute` settings in this module (a stage process takes seconds)."""
+    seen = {}
+
+    def probe(threads: int, cpu_kernels: str, precision: str = "fp32") -> dict:
+        key = threads, cpu_kernels, precision
+        if key not in seen:
+            compute = {"threads": threads, "cpu_kernels": cpu_kernels, "precision": precision}
+            seen[key] = run_probe(tmp_path_factory.mktemp("probe"), compute)
+        return seen[key]
+    return probe
+
+
+def test_threads_reach_torch_in_a_stage_process(probe):
+    seen = probe(1, "portable")
     assert seen["torch_threads"] == 1 and seen["interop_threads"] == 1
     assert seen["deterministic"] == [True, False]  # deterministic kernels, without NaN-filling new memory
     assert seen["env"] == {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
                            "OMP_WAIT_POLICY": "PASSIVE", "MKL_CBWR": "COMPATIBLE", "ATEN_CPU_CAPABILITY": "avx2"}
 
 
-def test_the_variables_are_set_before_torch_loads(tmp_path):
+def test_the_variables_are_set_before_torch_loads(probe):
     """torch reads these when it loads: its report shows them, and ATen runs the pinned kernels
     although this CPU may offer AVX-512."""
-    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
+    seen = probe(1, "portable")
     assert "OMP_NUM_THREADS : 1" in seen["parallel_info"] and "MKL_NUM_THREADS : 1" in seen["parallel_info"]
     assert seen["capability"] == "AVX2"
     assert seen["numpy_avx512_loops"] is False  # numpy's AVX2 loops, AVX-512 or not
 
 
-def test_native_kernels_leave_the_libraries_their_choice(tmp_path):
-    seen = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "native", "precision": "fp32"})
+def test_native_kernels_leave_the_libraries_their_choice(probe):
+    seen = probe(1, "native")
     assert seen["env"]["MKL_CBWR"] is None and seen["env"]["ATEN_CPU_CAPABILITY"] is None
     assert seen["env"]["OMP_WAIT_POLICY"] == "PASSIVE"
 
 
-def test_bf16_autocasts_cuda_operations_and_leaves_cpu_bytes_alone(tmp_path):
-    fp32 = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "fp32"})
-    bf16 = run_probe(tmp_path, {"threads": 1, "cpu_kernels": "portable", "precision": "bf16"})
+def test_bf16_autocasts_cuda_operations_and_leaves_cpu_bytes_alone(probe):
+    fp32, bf16 = probe(1, "portable"), probe(1, "portable", "bf16")
     assert fp32["cuda_autocast"][0] is False
     assert bf16["cuda_autocast"] == [True, "torch.bfloat16", False]  # no cast cache: weights change in place
     assert bf16["weights"] == fp32["weights"]
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_each_thread_count_reproduces_itself(tmp_path, threads):
-    compute = {"threads": threads, "cpu_kernels": "portable", "precision": "fp32"}
-    first, second = run_probe(tmp_path, compute), run_probe(tmp_path, compute)
+def test_each_thread_count_reproduces_itself(probe, tmp_path, threads):
+    first = probe(threads, "portable")
+    second = run_probe(tmp_path, {"threads": threads, "cpu_kernels": "portable", "precision": "fp32"})  # another process
     assert first["torch_threads"] == threads
     assert first["weights"] == second["weights"]
 
@@ -105,6 +118,12 @@ def test_every_stage_script_pins_before_anything_else():
 def test_auto_threads_are_the_cpus_this_process_may_use():
     assert parse_compute({"threads": "auto", "cpu_kernels": "native", "precision": "fp32"}) == Compute(available_cpus(), "native")
     assert parse_compute({"threads": 3, "cpu_kernels": "portable", "precision": "fp32"}) == Compute(3, "portable")
+
+
+def test_auto_threads_without_an_affinity_mask_are_every_cpu(monkeypatch):
+    monkeypatch.delattr(os, "sched_getaffinity")  # macOS
+    monkeypatch.setattr(os, "cpu_count", lambda: 8)
+    assert available_cpus() == 8
 
 
 @pytest.mark.parametrize("raw, key", [
@@ -128,6 +147,23 @@ def test_environment_pins_kernels_only_when_portable():
     assert PORTABLE_ENVIRONMENT.items() <= portable.items()
     assert not set(PORTABLE_ENVIRONMENT) & set(native)
     assert portable["OMP_NUM_THREADS"] == native["MKL_NUM_THREADS"] == "2"
+
+
+def test_portable_on_an_arm_cpu_pins_nothing_and_says_so(monkeypatch, capsys):
+    """PORTABLE_ENVIRONMENT names x86 instruction sets: on a 64-bit Arm CPU (Apple silicon,
+    Graviton) nothing gives x86's bytes, so the libraries keep their own kernels and the stage
+    says its numbers will differ from the committed lock's."""
+    monkeypatch.setattr("platform.machine", lambda: "arm64")
+    monkeypatch.delitem(sys.modules, "torch")  # pin checks that torch is not loaded yet
+    monkeypatch.delitem(sys.modules, "numpy")
+    for name in PORTABLE_ENVIRONMENT:
+        monkeypatch.setenv(name, "pinned by a parent")
+    for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
+        monkeypatch.setenv(name, os.environ[name])  # restored after the test
+    assert environment(Compute(2, "portable")) == environment(Compute(2, "native"))
+    pin(Compute(2, "portable"))
+    assert not set(PORTABLE_ENVIRONMENT) & set(os.environ)
+    assert "this arm64 CPU runs its libraries' own" in capsys.readouterr().err
 
 
 def test_pinning_after_torch_loaded_is_refused():

@@ -6,6 +6,7 @@ import stat
 import subprocess
 import sys
 
+import pytest
 import yaml
 from imports import ROOT
 
@@ -24,7 +25,7 @@ def test_without_qemu_it_says_how_to_install_it(tmp_path):
 
 
 def test_python_on_path_runs_this_interpreter_under_the_emulated_cpu(monkeypatch, tmp_path):
-    env = load(monkeypatch).emulating("EPYC-Milan", tmp_path)
+    env = load(monkeypatch).emulating("EPYC-Milan", tmp_path, arm_python=None)
     wrapper = tmp_path / "python"
     assert env["PATH"].split(os.pathsep)[0] == str(tmp_path)
     assert wrapper.stat().st_mode & stat.S_IXUSR
@@ -40,3 +41,11 @@ def test_a_stage_is_read_from_its_pipelines_lock(monkeypatch, tmp_path):
     lock_outputs = load(monkeypatch).lock_outputs
     assert lock_outputs(tmp_path, "train@gce") == {"data/trained/gce.pt": "aaa"}
     assert lock_outputs(tmp_path, "noisy/dvc.yaml:train@gce") == {"data/trained/gce.pt": "bbb"}
+
+
+def test_an_arm_cpu_runs_the_aarch64_python_and_needs_it(monkeypatch, tmp_path):
+    emulating = load(monkeypatch).emulating
+    emulating("neoverse-n1", tmp_path, arm_python=tmp_path / "arm/python")
+    assert f'exec "{tmp_path}/arm/python" "$@"' in (tmp_path / "python").read_text()
+    with pytest.raises(SystemExit, match="benchmarks/arm_python.sh"):
+        emulating("neoverse-n1", tmp_path, arm_python=None)

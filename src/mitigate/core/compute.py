@@ -7,11 +7,15 @@ Besides params and seed, two things decide the bytes a CPU run produces:
 
 `cpu_kernels: portable` pins every one of them to a choice that does not depend on the CPU
 model (any x86-64 CPU with AVX2); `native` lets each library pick its fastest kernels (faster,
-but the numbers differ between CPU models). Both are read by the libraries when they load, so
-`pin` runs before torch or numpy is imported: `mitigate.stage_start` does it for the stages,
-`tests/conftest.py` for the tests and each benchmark at its top. This module imports neither.
+but the numbers differ between CPU models). On other architectures (64-bit Arm: Apple silicon,
+AWS Graviton) the libraries are other builds with other kernels, so no pin gives x86's bytes:
+`portable` runs them as `native` does and says so. The libraries read the variables when they
+load, so `pin` runs before torch or numpy is imported: `mitigate.stage_start` does it for the
+stages, `tests/conftest.py` for the tests and each benchmark at its top. This module imports
+neither.
 """
 import os
+import platform
 import sys
 from dataclasses import dataclass
 from typing import Annotated, Any, Literal
@@ -62,8 +66,11 @@ class Compute:
 
 
 def available_cpus() -> int:
-    """The CPUs this process may run on (its affinity mask, so taskset and cgroups count)."""
-    return len(os.sched_getaffinity(0))
+    """The CPUs this process may run on: its affinity mask where the OS keeps one (Linux, so
+    taskset and cgroups count), else every CPU (macOS has no affinity mask)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _threads(value):
@@ -87,10 +94,16 @@ def parse_compute(raw) -> Compute:
     return Compute(threads, section.cpu_kernels, section.precision)
 
 
+def pins_kernels(compute: Compute) -> bool:
+    """Whether `compute` pins the CPU kernels: `portable`, on an x86-64 CPU (PORTABLE_ENVIRONMENT
+    names x86 instruction sets and libraries)."""
+    return compute.cpu_kernels == "portable" and platform.machine().lower() in ("x86_64", "amd64")
+
+
 def environment(compute: Compute) -> dict[str, str]:
     """The variables `pin` sets for `compute`."""
     variables = {name: str(compute.threads) for name in THREAD_VARIABLES} | WAITING | CUDA_DETERMINISM
-    if compute.cpu_kernels == "portable":
+    if pins_kernels(compute):
         variables |= PORTABLE_ENVIRONMENT
     return variables
 
@@ -104,6 +117,9 @@ def pin(compute: Compute) -> None:
         raise RuntimeError(f"mitigate.core.compute.pin must run before {' and '.join(loaded)} is imported")
     for name in PORTABLE_ENVIRONMENT:  # native: each library's own choice, whatever a parent pinned
         os.environ.pop(name, None)
+    if compute.cpu_kernels == "portable" and not pins_kernels(compute):
+        print(f"note: compute.cpu_kernels portable pins x86-64 kernels; this {platform.machine()} CPU runs its libraries' "
+              "own, so its numbers differ from the committed dvc.lock's (docs/reproducibility.md)", file=sys.stderr)
     for name, value in environment(compute).items():
         if name in WAITING:
             os.environ.setdefault(name, value)
@@ -124,8 +140,10 @@ def apply_to_torch(compute: Compute) -> None:
     # autoencoder's step is about 12% faster (AMD EPYC, 2 threads: 138-151 ms against 157-170 ms).
     torch.utils.deterministic.fill_uninitialized_memory = False
     torch.backends.cudnn.benchmark = False
-    if compute.cpu_kernels == "portable" and torch.backends.cpu.get_cpu_capability() != "AVX2":
-        raise RuntimeError("torch was loaded before mitigate.core.compute.pin: its CPU kernels are not pinned")
+    capability = torch.backends.cpu.get_cpu_capability()
+    if pins_kernels(compute) and capability != "AVX2":
+        raise RuntimeError(f"ATen runs its {capability} kernels, not the pinned AVX2 ones: torch was imported before "
+                           "mitigate.core.compute.pin, or this CPU lacks AVX2 (then set compute.cpu_kernels: native)")
     if compute.precision == "bf16":
         # every CUDA operation autocast for the whole process (weights and optimizer stay fp32; CPU
         # operations are untouched). The cast cache is off: it is cleared only on leaving an

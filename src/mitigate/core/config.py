@@ -158,10 +158,9 @@ SOURCES = {  # dataset -> where its images come from
     "attributes": ("folders", "manifest"),  # a real dataset with target and bias labels (bFFHQ, BAR, ...)
 }
 NoiseKind = Literal["none", "symmetric", "asymmetric"]
+DIGIT_PAIRS = {"embedded": ("mnist",), "torchvision": ("mnist",), "idx": ("mnist", "fashion_mnist")}  # IDX: either digit set
 PAIRS_FOR_SOURCE = {  # (dataset, source) -> the class sets whose pairs asymmetric noise may flip
-    **{(digits, "embedded"): ("mnist",) for digits in ("colored_mnist", "corrupted_mnist")},
-    **{(digits, "torchvision"): ("mnist",) for digits in ("colored_mnist", "corrupted_mnist")},
-    **{(digits, "idx"): ("mnist", "fashion_mnist") for digits in ("colored_mnist", "corrupted_mnist")},
+    **{(digits, source): pairs for digits in ("colored_mnist", "corrupted_mnist") for source, pairs in DIGIT_PAIRS.items()},
     ("corrupted_cifar10", "torchvision"): ("cifar10",)}
 
 
