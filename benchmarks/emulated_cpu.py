@@ -20,10 +20,12 @@ how far apart the numbers are.
 The project at HEAD runs in a temporary git repository on the tiny params of the end-to-end test
 (tests/test_pipeline.py; one epoch of the biased CNN), both tracks, on this CPU; then each chosen stage reruns alone
 (`dvc repro -f -s`) with `python` on PATH running under the emulator, and its outputs' hashes in
-dvc.lock are compared with this CPU's. Emulation is slow: on 2 cores 11-23 minutes per MLP stage
-(beside other jobs), longer for convolutional ones; the table is rewritten after each stage.
+dvc.lock are compared with this CPU's. Emulation is slow: on 2 cores, beside other jobs, 11-23
+minutes per MLP stage on an emulated x86 CPU, 3-5 on the Arm one, longer for convolutional ones;
+the table is rewritten after each stage.
 """
 import argparse
+import json
 import os
 import shutil
 import subprocess
@@ -73,17 +75,25 @@ def emulating(model: str, folder: Path, arm_python: Path | None) -> dict[str, st
 
 
 def rerun_emulated(repo: Path, stage: str, model: str, folder: Path, arm_python: Path | None) -> str:
-    """`same` when `stage` rerun on the emulated `model` writes this CPU's bytes, else DVC's
-    `dvc metrics diff --md` against them; the workspace is back to this CPU's outputs afterwards."""
+    """`same` when `stage` rerun on the emulated `model` writes this CPU's bytes, else the outputs
+    that differ and how far DVC's `dvc metrics diff` finds the metrics moved; the workspace is back
+    to this CPU's outputs afterwards."""
     native = lock_outputs(repo, stage)
     started = time.perf_counter()
     env = emulating(model, folder, arm_python) | {"PYTHONPATH": str(repo / "src")}
-    subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    done = subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
-    same = lock_outputs(repo, stage) == native
-    print(f"{stage} on {model}: {'same' if same else 'differs'} ({seconds:.0f} s)", flush=True)
-    verdict = "same" if same else run(repo, "dvc", "metrics", "diff", "--md").stdout.strip() or "differs (no metric moved)"
-    run(repo, "git", "checkout", "--", "dvc.lock", "noisy/dvc.lock")
+    if model in ARM_CPUS and "aarch64 CPU runs its libraries' own" not in done.stdout + done.stderr:
+        raise SystemExit(f"error: {stage} did not say it ran on an aarch64 CPU; check {arm_python}")
+    emulated = lock_outputs(repo, stage)
+    differing = sorted(path for path in native if emulated.get(path) != native[path])
+    print(f"{stage} on {model}: {'differs: ' + ', '.join(differing) if differing else 'same'} ({seconds:.0f} s)", flush=True)
+    verdict = "same"
+    if differing:
+        moved = json.loads(run(repo, "dvc", "metrics", "diff", "--json").stdout)
+        table = run(repo, "dvc", "metrics", "diff", "--md", "--precision", "8").stdout.strip()
+        verdict = f"Other bytes in {', '.join(differing)}. " + (f"The metrics that moved:\n\n{table}" if moved else "No metric moved.")
+    run(repo, "git", "checkout", "--", ".")  # the locks and the outputs kept in git (metrics files: `cache: false`)
     run(repo, "dvc", "checkout", "--force")
     return verdict
 
@@ -115,9 +125,11 @@ def main() -> None:
 
 def report(results: dict, stages: list[str], cpus: list[str], head: str) -> str:
     lines = [f"Host CPU: {cpu_model()} ({os.cpu_count()} CPUs); {THREADS} threads, portable kernels; the project at {head} on the "
-             "end-to-end test's tiny params (one epoch of the biased CNN); each stage rerun alone under `qemu-x86_64 -cpu MODEL`; "
-             f"made by `python benchmarks/emulated_cpu.py {' '.join(sys.argv[1:])}`", "",
+             "end-to-end test's tiny params (one epoch of the biased CNN); each stage rerun alone under `qemu-x86_64 -cpu MODEL` "
+             "(an x86 model) or `qemu-aarch64 -cpu MODEL` with the aarch64 builds of the same packages (an Arm model, "
+             f"benchmarks/arm_python.sh); made by `python benchmarks/emulated_cpu.py {' '.join(sys.argv[1:])}`", "",
              "| stage | " + " | ".join(cpus) + " |", "|---|" + "---|" * len(cpus)]
+
     def cell(stage, model):
         verdict = results.get((stage, model), "not run yet")
         return verdict if verdict in ("same", "not run yet") else "differs"
@@ -126,7 +138,7 @@ def report(results: dict, stages: list[str], cpus: list[str], head: str) -> str:
         lines.append(f"| {stage} | " + " | ".join(cell(stage, m) for m in cpus) + " |")
     for (stage, model), verdict in results.items():
         if cell(stage, model) == "differs":
-            lines += ["", f"{stage} on {model}, how far its metrics moved (`dvc metrics diff --md`, HEAD = this CPU):", "", verdict]
+            lines += ["", f"{stage} on {model}, against this CPU (`dvc metrics diff --md --precision 8`, HEAD = this CPU):", "", verdict]
     return "\n".join(lines) + "\n"
 
 
