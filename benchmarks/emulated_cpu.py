@@ -74,28 +74,30 @@ def emulating(model: str, folder: Path, arm_python: Path | None) -> dict[str, st
     return dict(os.environ, PATH=f"{folder}{os.pathsep}{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
 
 
-def rerun_emulated(repo: Path, stage: str, model: str, folder: Path, arm_python: Path | None) -> str:
-    """`same` when `stage` rerun on the emulated `model` writes this CPU's bytes, else the outputs
+def rerun_emulated(repo: Path, stage: str, model: str, folder: Path, arm_python: Path | None) -> str | None:
+    """None when `stage` rerun on the emulated `model` writes this CPU's bytes, else the outputs
     that differ and how far DVC's `dvc metrics diff` finds the metrics moved; the workspace is back
     to this CPU's outputs afterwards."""
     native = lock_outputs(repo, stage)
-    started = time.perf_counter()
     env = emulating(model, folder, arm_python) | {"PYTHONPATH": str(repo / "src")}
-    done = subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, capture_output=True, text=True, check=True)
+    if model in ARM_CPUS:  # the wrapper must reach an aarch64 interpreter, not this one
+        machine = run(repo, str(folder / "python"), "-c", "import platform; print(platform.machine())").stdout.strip()
+        if machine != "aarch64":
+            raise SystemExit(f"error: {arm_python} runs on {machine!r}, not aarch64; rebuild it with benchmarks/arm_python.sh")
+    started = time.perf_counter()
+    subprocess.run(["dvc", "repro", "-f", "-s", stage], cwd=repo, env=env, capture_output=True, text=True, check=True)
     seconds = time.perf_counter() - started
-    if model in ARM_CPUS and "aarch64 CPU runs its libraries' own" not in done.stdout + done.stderr:
-        raise SystemExit(f"error: {stage} did not say it ran on an aarch64 CPU; check {arm_python}")
     emulated = lock_outputs(repo, stage)
     differing = sorted(path for path in native if emulated.get(path) != native[path])
     print(f"{stage} on {model}: {'differs: ' + ', '.join(differing) if differing else 'same'} ({seconds:.0f} s)", flush=True)
-    verdict = "same"
+    details = None
     if differing:
         moved = json.loads(run(repo, "dvc", "metrics", "diff", "--json").stdout)
         table = run(repo, "dvc", "metrics", "diff", "--md", "--precision", "8").stdout.strip()
-        verdict = f"Other bytes in {', '.join(differing)}. " + (f"The metrics that moved:\n\n{table}" if moved else "No metric moved.")
+        details = f"Other bytes in {', '.join(differing)}. " + (f"The metrics that moved:\n\n{table}" if moved else "No metric moved.")
     run(repo, "git", "checkout", "--", ".")  # the locks and the outputs kept in git (metrics files: `cache: false`)
     run(repo, "dvc", "checkout", "--force")
-    return verdict
+    return details
 
 
 def main() -> None:
@@ -131,14 +133,15 @@ def report(results: dict, stages: list[str], cpus: list[str], head: str) -> str:
              "| stage | " + " | ".join(cpus) + " |", "|---|" + "---|" * len(cpus)]
 
     def cell(stage, model):
-        verdict = results.get((stage, model), "not run yet")
-        return verdict if verdict in ("same", "not run yet") else "differs"
+        if (stage, model) not in results:
+            return "not run yet"
+        return "same" if results[stage, model] is None else "differs"
 
     for stage in stages:
         lines.append(f"| {stage} | " + " | ".join(cell(stage, m) for m in cpus) + " |")
-    for (stage, model), verdict in results.items():
-        if cell(stage, model) == "differs":
-            lines += ["", f"{stage} on {model}, against this CPU (`dvc metrics diff --md --precision 8`, HEAD = this CPU):", "", verdict]
+    for (stage, model), details in results.items():
+        if details is not None:
+            lines += ["", f"{stage} on {model}, against this CPU (`dvc metrics diff --md --precision 8`, HEAD = this CPU):", "", details]
     return "\n".join(lines) + "\n"
 
 
