@@ -19,7 +19,7 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed
 	$(BIN)/ruff check .
-	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q
+	PATH="$(CURDIR)/$(BIN):$$PATH" pytest -q -n auto --dist loadfile
 
 bench: $(VENV)/.installed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2' --out benchmarks/results/queue_bias_grid.md

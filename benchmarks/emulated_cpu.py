@@ -18,7 +18,7 @@ how far apart the numbers are.
     python benchmarks/emulated_cpu.py --out benchmarks/results/emulated_cpu_<this cpu>.md
 
 The project at HEAD runs in a temporary git repository on the tiny params of the end-to-end test
-(tests/test_pipeline.py; one epoch of the biased CNN), both tracks, on this CPU; then each chosen stage reruns alone
+(tests/tiny_project.py; one epoch of the biased CNN), both tracks, on this CPU; then each chosen stage reruns alone
 (`dvc repro -f -s`) with `python` on PATH running under the emulator, and its outputs' hashes in
 dvc.lock are compared with this CPU's. Emulation is slow: on 2 cores, beside other jobs, 11-23
 minutes per MLP stage on an emulated x86 CPU, 3-5 on the Arm one, longer for convolutional ones;
@@ -41,7 +41,7 @@ from tables import publish
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from test_pipeline import TINY, TINY_NOISY, commit, make_repo, run  # noqa: E402  the end-to-end test's tiny project
+from tiny_project import TINY, TINY_NOISY, commit, make_repo, run  # noqa: E402  the end-to-end tests' tiny project
 
 CPUS = ["EPYC-Milan", "Haswell-v4"]  # an AMD Zen 3 and an Intel AVX2 CPU without AVX-512
 ARM_CPUS = ["neoverse-n1"]  # AWS Graviton 2's core: another architecture, other library builds

@@ -39,7 +39,7 @@ from mitigate.training.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from test_pipeline import copy_project  # noqa: E402  the end-to-end test's copy of the project
+from tiny_project import copy_project  # noqa: E402  the end-to-end tests' copy of the project
 
 
 def time_repro() -> tuple[float, dict[str, float]]:

@@ -1,153 +1,32 @@
-"""End to end: the whole DVC pipeline on tiny params in a temporary git repository."""
-import hashlib
+"""End to end: the whole DVC pipeline on tiny params in a temporary git repository, then
+experiments on it: params edited, rerun, restored from the run-cache, shared through a remote.
+Corrupted CIFAR-10 runs in test_pipeline_cifar.py (its own repository, so `make test` runs it
+beside this one)."""
 import json
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-import torch
-import yaml
-from dvc.repo import Repo
-from fixtures import write_cifar10_batches
-from imports import ROOT
-from tiny import TINY_PHASES
-
-PROJECT_FILES = ["dvc.yaml", "params.yaml", "noisy/dvc.yaml", "noisy/params.yaml", "stages", "src", ".dvc/config", ".dvc/plots",
-                 ".dvcignore", ".gitignore", "data/raw/README.md"]
-BIAS_METHODS = set(yaml.safe_load((ROOT / "params.yaml").read_text())["methods"])
-NOISY_METHODS = set(yaml.safe_load((ROOT / "noisy/params.yaml").read_text())["methods"])
-
-
-def tiny_phases(methods) -> dict:
-    """Two epochs of train: params.yaml's phase fractions would round to 0 epochs, so each phase gets 1."""
-    return {("hparams", method, key): value for method in methods for key, value in TINY_PHASES.get(method, {}).items()}
-
-
-TINY = {("data", "test_size"): 200, ("biased", "epochs"): 2, ("train", "epochs"): 2, ("swapae", "steps"): 10,
-        ("judges", "epochs"): 1, ("augment", "swap_fraction"): 0.015, ("embed", "samples"): 100,
-        **tiny_phases(BIAS_METHODS)}
-TINY_NOISY = {("data", "test_size"): 200, ("train", "epochs"): 2, ("split_noise", "epochs"): 2, **tiny_phases(NOISY_METHODS)}
-GIT_USER = ("-c", "user.name=t", "-c", "user.email=t@t")
-
-
-def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               PYTHONPATH=str(cwd / "src"), DVC_NO_ANALYTICS="1")
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
-    if check and result.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-    return result
-
-
-def set_params(repo: Path, changes: dict, params: str = "params.yaml") -> None:
-    """`changes`: {(key, sub-key, ...): value}."""
-    values = yaml.safe_load((repo / params).read_text())
-    for (*path, key), value in changes.items():
-        node = values
-        for part in path:
-            node = node[part]
-        node[key] = value
-    (repo / params).write_text(yaml.safe_dump(values, sort_keys=False))
-
-
-def commit(repo: Path, message: str) -> None:
-    run(repo, "git", "add", "-A")
-    run(repo, "git", *GIT_USER, "commit", "-q", "-m", message)
-
-
-def declared_stages(repo: Path, dvcfile: str = "dvc.yaml") -> set[str]:
-    """Every stage of `dvcfile` in `repo`, as DVC resolves it with the repo's params (foreach items
-    included), named as `dvc repro` prints it from the repo's root."""
-    prefix = "" if dvcfile == "dvc.yaml" else f"{dvcfile}:"
-    with Repo(str(repo)) as dvc:
-        return {prefix + stage.name for stage in dvc.index.stages if Path(stage.path) == repo / dvcfile}
-
-
-def ran_stages(output: str) -> set[str]:
-    """Stages that executed their command (a stage restored from the run-cache prints
-    "Stage '...' is cached - skipping run" instead)."""
-    return {line.split("'")[1] for line in output.splitlines() if line.startswith("Running stage")}
-
-
-def snapshot(repo: Path) -> dict[str, str]:
-    files = [p for d in ("data", "metrics") for p in (repo / d).rglob("*") if p.is_file() and p.name != ".gitignore"]
-    return {str(p.relative_to(repo)): hashlib.md5(p.read_bytes()).hexdigest() for p in files}
-
-
-def copy_project(repo: Path, changes: dict | None = None, noisy_changes: dict | None = None) -> Path:
-    """The project in a fresh git repository with `changes` to params.yaml (and `noisy_changes` to
-    noisy/params.yaml), committed; nothing run yet."""
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
-        else:
-            (repo / name).parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy(source, repo / name)
-    for params, edits in (("params.yaml", changes), ("noisy/params.yaml", noisy_changes)):
-        if edits:
-            set_params(repo, edits, params)
-    run(repo, "git", "init", "-q")
-    commit(repo, "project")
-    return repo
-
-
-def make_repo(repo: Path, changes: dict, noisy_changes: dict | None = None) -> Path:
-    """`copy_project` on tiny params, after one `dvc repro` that must run every bias-track stage."""
-    copy_project(repo, changes, noisy_changes or TINY_NOISY)
-    first = run(repo, "dvc", "repro")
-    assert ran_stages(first.stdout) == declared_stages(repo)  # the default is the bias track alone, every stage of it
-    methods = yaml.safe_load((repo / "params.yaml").read_text())["methods"]
-    assert {f"train@{m}" for m in methods} | {"train_judges", "evaluate"} <= ran_stages(first.stdout)
-    commit(repo, "tiny run")
-    return repo
+from tiny_project import (
+    BIAS_METHODS,
+    NOISY_METHODS,
+    TINY,
+    TINY_NOISY,
+    WORKER_COMPUTE,
+    commit,
+    declared_stages,
+    make_repo,
+    ran_stages,
+    run,
+    set_params,
+    snapshot,
+)
 
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    return make_repo(tmp_path_factory.mktemp("pipeline"), TINY)
-
-
-@pytest.fixture(scope="module")
-def cifar_repo(tmp_path_factory) -> Path:
-    """Corrupted CIFAR-10 from a tiny CIFAR-10 folder in the real pickle format, ResNet-20 for
-    every classifier (DFA's encoders too), CIFAR augmentation on. The methods whose stages differ
-    (two models, BiaSwap's augmented set, DFA's features); each method's ResNet-20 update is in
-    tests/test_methods.py."""
-    raw = tmp_path_factory.mktemp("raw")
-    write_cifar10_batches(raw, per_class_train=12, per_class_test=10, rng=np.random.default_rng(0))
-    cifar = {("data", "dataset"): "corrupted_cifar10", ("data", "source"): "torchvision", ("data", "root"): str(raw),
-             ("data", "aligned_ratio"): 0.8, ("data", "severity"): 5, ("data", "corruption_type"): 1,
-             ("train", "arch"): "resnet20", ("train", "augment"): "crop_flip", ("biased", "arch"): "resnet20",
-             ("hparams", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1,
-             ("methods",): {"vanilla": "dataset", "lff": "dataset", "biaswap": "augmented", "dfa": "dataset"}}
-    return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | cifar)
-
-
-def test_corrupted_cifar10_runs_every_stage_with_resnet20(cifar_repo):
-    info = json.loads((cifar_repo / "data/dataset/info.json").read_text())
-    assert info == {"num_classes": 10, "num_bias": 10, "input_shape": [3, 32, 32]}
-    counts = json.loads((cifar_repo / "metrics/synthesize.json").read_text())
-    assert counts["train"]["samples"] + counts["valid"]["samples"] == 120 and counts["test"]["samples"] == 100
-    train = pd.read_csv(cifar_repo / "data/dataset/train/samples.csv")
-    per_class = train.groupby("label")["aligned"]
-    assert (per_class.sum() == np.floor(per_class.size() * 0.8 + 0.5)).all()  # exact counts, as Colored MNIST
-    test = pd.read_csv(cifar_repo / "data/dataset/test/samples.csv")
-    assert (test.groupby("label")["bias"].nunique() == 10).all()  # unbiased: every corruption in every class
-    assert np.load(cifar_repo / "data/dataset/train/images.npy").shape == (len(train), 32, 32, 3)
-    methods = ("vanilla", "lff", "dfa", "biaswap")
-    for method in methods:
-        checkpoint = torch.load(cifar_repo / f"data/trained/{method}.pt", weights_only=True)
-        assert "resnet20" in checkpoint["arch"]
-    table = (cifar_repo / "metrics/evaluate.md").read_text()
-    assert all(f"| {m} |" in table for m in methods) and "| pgd |" not in table
-    assert (cifar_repo / "metrics/figures/corruptions.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert ran_stages(run(cifar_repo, "dvc", "repro").stdout) == set()
+    return make_repo(tmp_path_factory.mktemp("pipeline"), TINY | WORKER_COMPUTE, TINY_NOISY | WORKER_COMPUTE)
 
 
 def test_repro_writes_a_comparison_of_every_method(repo):
@@ -227,8 +106,6 @@ def test_augment_stores_only_the_swaps(repo):
     split = pd.read_csv(repo / "data/split/train.csv")
     assert split.set_index("index").loc[swaps["style_index"], "conflicting"].all()
     assert not split.set_index("index").loc[content.index, "conflicting"].any()
-
-
 
 
 def test_the_committed_params_come_back_from_the_run_cache(repo):

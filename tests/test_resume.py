@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 import yaml
-from imports import ROOT
+from imports import ROOT, worker_cpus
 from tiny import build_tiny_method, tiny_split, tiny_tensor_split
 
 from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, train_swapae, uniform_cells
@@ -177,6 +177,7 @@ def make_stage_repo(repo: Path) -> Path:
         shutil.copytree(ROOT / name, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     params = yaml.safe_load((ROOT / "params.yaml").read_text())
     params["train"]["epochs"] = 12
+    params["compute"]["threads"] = worker_cpus()
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     splits = {"train": tiny_split(1024, seed=0), "valid": tiny_split(64, seed=1), "test": tiny_split(64, seed=2)}
     save_dataset(repo / "data/dataset", splits, num_classes=10, num_bias=10)
