@@ -1,6 +1,7 @@
 """The test process computes as a stage does: CPU kernels pinned and threads set before torch loads.
 `make test` runs the test files side by side (pytest-xdist's `-n auto`), each worker on its share
 of the CPUs."""
+import pytest
 from imports import worker_cpus
 
 from mitigate.core.compute import Compute, available_cpus, start
@@ -10,6 +11,7 @@ from mitigate.core.compute import Compute, available_cpus, start
 MAX_WORKERS = 2
 
 
+@pytest.hookimpl(optionalhook=True)  # plain `pytest`, or one without pytest-xdist, runs serially
 def pytest_xdist_auto_num_workers(config):
     """`-n auto`: the CPUs this process may use (its affinity mask, as `compute.threads: auto`)."""
     return min(available_cpus(), MAX_WORKERS)

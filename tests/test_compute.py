@@ -171,3 +171,15 @@ def test_pinning_after_torch_loaded_is_refused():
 
     with pytest.raises(RuntimeError, match="before torch"):
         pin(Compute(1, "portable"))
+
+
+def test_a_test_worker_threads_on_its_share_of_the_cpus(monkeypatch):
+    import imports
+
+    monkeypatch.setattr(imports, "available_cpus", lambda: 5)
+    monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    assert imports.worker_cpus() == 5  # plain pytest: one process, every CPU
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "2")
+    assert imports.worker_cpus() == 2
+    monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", "8")
+    assert imports.worker_cpus() == 1
