@@ -168,7 +168,9 @@ def test_the_noisy_label_track_runs_apart_with_its_ceiling(repo):
 
 def test_a_second_clone_pulls_an_experiment_and_trains_nothing(repo, tmp_path):
     """Clone A runs an experiment and pushes it (git refs to a bare repository, data and run-cache
-    to a directory remote); clone B pulls it, lists it and applies it without training."""
+    to a directory remote); clone B pulls it, lists it and applies it without training. Both
+    tracks ran and were committed above: `dvc exp apply` stops on a stage that never ran
+    (docs/experiments.md, "Where DVC falls short")."""
     origin, store = tmp_path / "origin.git", tmp_path / "store"
     run(tmp_path, "git", "init", "-q", "--bare", str(origin))
     run(repo, "dvc", "remote", "add", "-d", "shared", str(store))

@@ -1,0 +1,54 @@
+"""The DVC shortfalls docs/experiments.md names ("Where DVC falls short"), shown by DVC itself on a
+two-stage repository: a DVC upgrade that lifts one fails here, so the docs can say so."""
+from pathlib import Path
+
+import pytest
+from tiny_project import commit, run
+
+DOCS = (Path(__file__).resolve().parents[1] / "docs/experiments.md").read_text()
+TWO_STAGES = """stages:
+  first:
+    cmd: python -c "open('first.txt', 'w').write('1')"
+    outs: [first.txt]
+  second:
+    cmd: python -c "open('second.txt', 'w').write(open('first.txt').read())"
+    deps: [first.txt]
+    outs: [second.txt]
+"""
+
+
+@pytest.fixture
+def repo(tmp_path) -> Path:
+    run(tmp_path, "git", "init", "-q")
+    run(tmp_path, "dvc", "init", "-q")
+    (tmp_path / "dvc.yaml").write_text(TWO_STAGES)
+    commit(tmp_path, "two stages")
+    return tmp_path
+
+
+def test_exp_run_dry_stops_at_a_stage_that_reads_another(repo):
+    dry = run(repo, "dvc", "exp", "run", "--dry", check=False)
+    assert dry.returncode != 0
+    assert "ERROR: failed to reproduce 'second': [Errno 2] No such file or directory" in dry.stderr
+    assert "/.dvc/tmp/exps/standalone/" in dry.stderr
+    assert "`ERROR: failed to reproduce 'train_biased': [Errno 2] No such file or directory: '<repo>/.dvc/tmp/exps" in DOCS
+
+
+def test_there_is_no_queue_wait(repo):
+    wait = run(repo, "dvc", "queue", "wait", check=False)
+    assert wait.returncode != 0 and "ERROR: argument cmd: invalid choice: 'wait'" in wait.stderr
+    assert "`ERROR: argument cmd: invalid choice: 'wait'`" in DOCS
+
+
+def test_checkout_and_exp_apply_stop_on_a_stage_that_never_ran(repo):
+    run(repo, "dvc", "repro", "first")
+    commit(repo, "first ran, second never did")
+    checkout = run(repo, "dvc", "checkout", check=False)
+    assert checkout.returncode == 255
+    assert f"WARNING: No file hash info found for '{repo / 'second.txt'}'. It won't be created." in checkout.stderr
+    assert "ERROR: Checkout failed for following targets:\nsecond.txt" in checkout.stderr
+    assert run(repo, "dvc", "checkout", "first").returncode == 0  # a target leaves the other stage out
+    run(repo, "dvc", "exp", "run", "-n", "again", "-f", "first")
+    applied = run(repo, "dvc", "exp", "apply", "again", check=False)
+    assert applied.returncode == 255 and "ERROR: Checkout failed for following targets:\nsecond.txt" in applied.stderr
+    assert "`ERROR: Checkout failed for following targets: ...`, exit status 255" in DOCS
