@@ -3,9 +3,10 @@ two-stage repository: a DVC upgrade that lifts one fails here, so the docs can s
 from pathlib import Path
 
 import pytest
+from imports import ROOT
 from tiny_project import commit, run
 
-DOCS = (Path(__file__).resolve().parents[1] / "docs/experiments.md").read_text()
+DOCS = (ROOT / "docs/experiments.md").read_text()
 TWO_STAGES = """stages:
   first:
     cmd: python -c "open('first.txt', 'w').write('1')"

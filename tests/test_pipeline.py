@@ -12,8 +12,6 @@ from tiny_project import (
     BIAS_METHODS,
     NOISY_METHODS,
     TINY,
-    TINY_NOISY,
-    WORKER_COMPUTE,
     commit,
     declared_stages,
     make_repo,
@@ -26,7 +24,7 @@ from tiny_project import (
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory) -> Path:
-    return make_repo(tmp_path_factory.mktemp("pipeline"), TINY | WORKER_COMPUTE, TINY_NOISY | WORKER_COMPUTE)
+    return make_repo(tmp_path_factory.mktemp("pipeline"), TINY)
 
 
 def test_repro_writes_a_comparison_of_every_method(repo):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 import torch
 from fixtures import write_cifar10_batches
-from tiny_project import TINY, WORKER_COMPUTE, make_repo, ran_stages, run
+from tiny_project import TINY, make_repo, ran_stages, run
 
 
 @pytest.fixture(scope="module")
@@ -23,7 +23,7 @@ def cifar_repo(tmp_path_factory) -> Path:
              ("train", "arch"): "resnet20", ("train", "augment"): "crop_flip", ("biased", "arch"): "resnet20",
              ("hparams", "dfa", "encoder"): "resnet20", ("biased", "epochs"): 1,
              ("methods",): {"vanilla": "dataset", "lff": "dataset", "biaswap": "augmented", "dfa": "dataset"}}
-    return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | WORKER_COMPUTE | cifar)
+    return make_repo(tmp_path_factory.mktemp("cifar_pipeline"), TINY | cifar)
 
 
 def test_corrupted_cifar10_runs_every_stage_with_resnet20(cifar_repo):

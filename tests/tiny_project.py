@@ -95,8 +95,9 @@ def copy_project(repo: Path, changes: dict | None = None, noisy_changes: dict | 
 
 
 def make_repo(repo: Path, changes: dict, noisy_changes: dict | None = None) -> Path:
-    """`copy_project` on tiny params, after one `dvc repro` that must run every bias-track stage."""
-    copy_project(repo, changes, noisy_changes or TINY_NOISY)
+    """`copy_project` on tiny params, its stages on WORKER_COMPUTE unless `changes` say otherwise,
+    after one `dvc repro` that must run every bias-track stage."""
+    copy_project(repo, WORKER_COMPUTE | changes, WORKER_COMPUTE | (noisy_changes or TINY_NOISY))
     first = run(repo, "dvc", "repro")
     assert ran_stages(first.stdout) == declared_stages(repo)  # the default is the bias track alone, every stage of it
     methods = yaml.safe_load((repo / "params.yaml").read_text())["methods"]
