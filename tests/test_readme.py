@@ -34,10 +34,17 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "experiments_corrupted_fashion_mnist_cpu.md", "grid_swaps_corrupted_fashion_mnist_cpu.md",
                                     "grid_noisy_fashion_mnist_cpu.md", "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
-                                    "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md"])
+                                    "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md"])
 def test_the_docs_quote_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in DOCS, f"docs/' copy of benchmarks/results/{report} differs: paste the file's body"
+
+
+def test_the_readme_quotes_the_speed_benchmark():
+    made_by, from_scratch = (line for line in (ROOT / "benchmarks/results/speed.md").read_text().splitlines()
+                             if line.startswith(("Made by", "From scratch")))
+    assert from_scratch in README, "README's time of the default run differs from benchmarks/results/speed.md: paste its line"
+    assert "Intel(R) Xeon(R)" in made_by and "2 threads" in made_by, "README's 'Intel Xeon cores (`compute.threads` 2' is stale"
 
 
 # the grids whose first table the front page shows (the others are in docs/ only)
