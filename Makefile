@@ -28,6 +28,7 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/corruption_speed.py
 	$(BIN)/python benchmarks/speed.py
 	$(BIN)/python benchmarks/compute.py
+	$(BIN)/python benchmarks/pin_costs.py
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python benchmarks/full_size.py colored_fashion_mnist_cpu
 	$(BIN)/python benchmarks/swapae_steps.py colored_fashion_mnist_cpu
 	$(BIN)/python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 3

@@ -13,23 +13,20 @@ import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (
 import argparse
 import math
 import os
-import time
 from pathlib import Path
 
-import numpy as np
 import torch
 from compute import cpu_model
+from steps import method_step, swapae_step
 from tables import publish
 
-from mitigate.biaswap.autoencoder_training import SwapAESettings, SwapAETrainer, uniform_cells
+from mitigate.biaswap.autoencoder_training import SwapAESettings
 from mitigate.biaswap.swaps import AugmentSettings, swap_count
 from mitigate.core.config import Params
 from mitigate.core.runtime import resolve_device
-from mitigate.data.dataset import TensorSplit, make_split
 from mitigate.methods import method_hparams, method_names, training_sets
 from mitigate.methods.gce import GCEHparams
 from mitigate.presets import DEFAULT_PARAMS, apply_preset, available, load_preset
-from mitigate.training.loop import build_method
 from mitigate.training.settings import BiasedSettings, TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,34 +35,6 @@ ROOT = Path(__file__).resolve().parents[1]
 TRAIN_SIZES = {"colored_mnist": 54_000, "corrupted_cifar10": 45_000, "attributes": 19_200}
 INPUT_SIZES = {"colored_mnist": 28, "corrupted_cifar10": 32}
 MEASURED_STEPS = 3
-
-
-def random_split(n: int, shape: tuple[int, int, int], device: torch.device) -> TensorSplit:
-    rng = np.random.default_rng(0)
-    images = rng.integers(0, 256, size=(n, shape[1], shape[2], shape[0]), dtype=np.uint8)
-    labels = rng.integers(0, 10, size=n)
-    return TensorSplit(make_split(images, labels, np.where(rng.random(n) < 0.9, labels, (labels + 1) % 10), np.arange(n)), device)
-
-
-def seconds_per_step(update, batches) -> float:
-    update(batches[0])  # warm-up: allocations, kernel selection
-    started = time.perf_counter()
-    for batch in batches[1 : 1 + MEASURED_STEPS]:
-        update(batch)
-    return (time.perf_counter() - started) / MEASURED_STEPS
-
-
-def method_step(name: str, hparams, settings: TrainSettings, shape, device) -> float:
-    data = random_split(settings.batch_size * (MEASURED_STEPS + 1), shape, device)
-    method = build_method(name, hparams, settings, data, 10, shape, seed=0)
-    method.train()
-    return seconds_per_step(method.update, list(data.batches(settings.batch_size)))
-
-
-def swapae_step(settings: SwapAESettings, shape, device) -> float:
-    data = random_split(settings.batch_size * (MEASURED_STEPS + 1), shape, device)
-    trainer = SwapAETrainer(shape, settings, uniform_cells((shape[1] // 4, shape[2] // 4)), seed=0).to(device)
-    return seconds_per_step(lambda batch: trainer.update(batch.x), list(data.batches(settings.batch_size)))
 
 
 def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]:
@@ -78,15 +47,15 @@ def preset_rows(name: str, device: torch.device) -> list[tuple[str, int, float]]
     augment = params.section(AugmentSettings, "augment")
     judges = params.section(TrainSettings, "judges")
     rows = [("train_biased", biased.epochs * math.ceil(n / biased.batch_size),
-             method_step("gce", GCEHparams(q=biased.q), biased, shape, device)),
+             method_step("gce", GCEHparams(q=biased.q), biased, shape, device, MEASURED_STEPS)),
             ("train_judges (bias and content)", 2 * judges.epochs * math.ceil(n / judges.batch_size),
-             method_step("vanilla", None, judges, shape, device)),
-            ("train_swapae", swapae.steps, swapae_step(swapae, shape, device))]
+             method_step("vanilla", None, judges, shape, device, MEASURED_STEPS)),
+            ("train_swapae", swapae.steps, swapae_step(swapae, shape, device, MEASURED_STEPS))]
     sets = training_sets(params)
     for method in method_names(params):
         images = n + (swap_count(augment.swap_fraction, n) if sets[method] == "augmented" else 0)
         steps = train.epochs * math.ceil(images / train.batch_size)
-        rows.append((f"train@{method}", steps, method_step(method, method_hparams(params, method), train, shape, device)))
+        rows.append((f"train@{method}", steps, method_step(method, method_hparams(params, method), train, shape, device, MEASURED_STEPS)))
     return rows
 
 

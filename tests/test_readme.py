@@ -34,7 +34,8 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "experiments_corrupted_fashion_mnist_cpu.md", "grid_swaps_corrupted_fashion_mnist_cpu.md",
                                     "grid_noisy_fashion_mnist_cpu.md", "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
-                                    "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md"])
+                                    "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md",
+                                    "pin_costs_intel_xeon.md"])
 def test_the_docs_quote_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in DOCS, f"docs/' copy of benchmarks/results/{report} differs: paste the file's body"
