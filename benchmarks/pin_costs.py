@@ -13,18 +13,15 @@ numpy's and OpenBLAS's pins are not lifted: no training step runs them.
 """
 import argparse
 import json
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 from compute import clean_environment, cpu_model
-from kernel_fingerprint import THREADS, cpu_slug
+from kernel_fingerprint import ROOT, THREADS, cpu_slug
 from tables import mean_std, publish
 
-from mitigate.core.compute import PORTABLE_ENVIRONMENT, Compute, environment
+from mitigate.core.compute import PORTABLE_ENVIRONMENT, Compute, available_cpus, environment
 
-ROOT = Path(__file__).resolve().parents[1]
 LIFTED = {"portable": (), "ATen native": ("ATEN_CPU_CAPABILITY",), "MKL native": ("MKL_CBWR",),
           "oneDNN native": ("ONEDNN_MAX_CPU_ISA",), "native": tuple(PORTABLE_ENVIRONMENT)}
 STEPS = {"train@lff (MLPs)": 100, "train_biased (CNN)": 40, "train_swapae@cam (autoencoder)": 20}  # measured steps per kind
@@ -77,7 +74,7 @@ def main() -> None:
             print(f"round {round_ + 1}, {column}: {runs[column][-1]}", flush=True)
     spread = {column: {kind: mean_std([run[kind] for run in column_runs]) for kind in STEPS} for column, column_runs in runs.items()}
     lines = ["# What each CPU-kernel pin costs", "",
-             f"Made by `python benchmarks/pin_costs.py --rounds {args.rounds}` on {cpu_model()} ({len(os.sched_getaffinity(0))} CPUs), "
+             f"Made by `python benchmarks/pin_costs.py --rounds {args.rounds}` on {cpu_model()} ({available_cpus()} CPUs), "
              f"{THREADS} threads; milliseconds per training step on the embedded default's settings (random images; "
              + ", ".join(f"{n} steps of {kind.split()[0]}" for kind, n in STEPS.items())
              + f" after a warm-up step), mean ± std over {args.rounds} rounds; in brackets, the mean against portable's.", "",

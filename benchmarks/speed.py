@@ -18,7 +18,6 @@ import mitigate.stage_start  # noqa: F401  first: pins threads and CPU kernels (
 
 import argparse
 import dataclasses
-import os
 import subprocess
 import sys
 import tempfile
@@ -43,18 +42,17 @@ from mitigate.training.settings import TrainSettings
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-from tiny_project import copy_project  # noqa: E402  the end-to-end tests' copy of the project
+from tiny_project import copy_project, project_environment  # noqa: E402  the end-to-end tests' copy of the project
 
 TRACKS = {"the bias track": (), "the noisy-label track": ("noisy/dvc.yaml",)}
 
 
 def time_repro(repo: Path, *targets: str) -> tuple[float, dict[str, float]]:
     """Seconds of `dvc repro TARGETS` in `repo`, and of each stage it ran."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", PYTHONPATH=str(repo / "src"))
     started = time.perf_counter()
     starts: dict[str, float] = {}
-    with subprocess.Popen(["dvc", "repro", *targets], cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-                          text=True) as repro:
+    with subprocess.Popen(["dvc", "repro", *targets], cwd=repo, env=project_environment(repo), stdout=subprocess.PIPE,
+                          stderr=subprocess.DEVNULL, text=True) as repro:
         for line in repro.stdout:
             if line.startswith("Running stage"):
                 starts[line.split("'")[1]] = time.perf_counter()

@@ -32,10 +32,14 @@ WORKER_COMPUTE = {("compute", "threads"): worker_cpus()}
 GIT_USER = ("-c", "user.name=t", "-c", "user.email=t@t")
 
 
+def project_environment(repo: Path) -> dict[str, str]:
+    """This environment, with this interpreter's dvc first on PATH and `repo`'s package importable."""
+    return dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
+                PYTHONPATH=str(repo / "src"), DVC_NO_ANALYTICS="1")
+
+
 def run(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               PYTHONPATH=str(cwd / "src"), DVC_NO_ANALYTICS="1")
-    result = subprocess.run(args, cwd=cwd, env=env, capture_output=True, text=True)
+    result = subprocess.run(args, cwd=cwd, env=project_environment(cwd), capture_output=True, text=True)
     if check and result.returncode != 0:
         raise AssertionError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result
