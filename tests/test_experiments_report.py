@@ -6,7 +6,6 @@ last 0.99 experiment), on the full-size grid built from it (the colored_fashion_
 import copy
 import csv
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -14,15 +13,15 @@ from pathlib import Path
 import pytest
 import yaml
 from imports import ROOT
+from tiny_project import project_environment
 
 from mitigate.core.errors import UserError
 from mitigate.experiments_report import main
 from mitigate.presets import apply_preset, load_preset
 
 EXP_SHOW = Path(__file__).parent / "data" / "dvc_exp_show.json"
-ENV = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
-           PYTHONPATH=str(ROOT / "src"), GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
-           GIT_COMMITTER_EMAIL="t@t")
+ENV = project_environment(ROOT) | dict(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+                                       GIT_COMMITTER_EMAIL="t@t")
 
 
 def report(tmp_path: Path, *args: str, rows: list | None = None) -> tuple[str, dict]:

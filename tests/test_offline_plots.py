@@ -1,13 +1,12 @@
 """Offline plots: the template inlines vega, vega-lite and vega-embed, and `dvc plots show` fills it
 into a page that loads nothing from the network."""
-import os
 import subprocess
 import sys
 from importlib.resources import files
-from pathlib import Path
 
 from dvc_render.vega import VegaRenderer
 from imports import ROOT
+from tiny_project import project_environment
 
 from mitigate.offline_plots import DEFAULT_PATH, LIBRARIES, write_template
 
@@ -27,8 +26,7 @@ def test_template_inlines_the_libraries_dvc_would_load_from_a_cdn(tmp_path):
 
 
 def test_dvc_plots_show_renders_without_cdn_references(tmp_path):
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               PYTHONPATH=str(ROOT / "src"), DVC_NO_ANALYTICS="1")
+    env = project_environment(ROOT)
 
     def run(*args: str) -> None:
         subprocess.run(args, cwd=tmp_path, env=env, check=True, capture_output=True)
