@@ -6,6 +6,11 @@ Queues the grid in the repository (`dvc exp run --queue` with DVC's grid syntax 
 starts the workers (`dvc queue start -j N`), polls `dvc queue status` until nothing is queued or
 running, and reads each experiment's log (`dvc queue logs`) for the stages it ran.
 
+DVC's workers can stop while tasks are still queued (treeverse/dvc#10562: `dvc queue status`
+then shows "Worker status: 0 active, 0 idle" beside Queued tasks; here a worker logged "Got
+shutdown from remote" right after it started and stopped after its first task). When that lasts
+two polls, the script runs `dvc queue start -j N` again, as a user would, and counts the restart.
+
     python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2'
 
 The experiments stay in the repository (`dvc exp show`), for the report:
@@ -14,6 +19,7 @@ The experiments stay in the repository (`dvc exp show`), for the report:
 import argparse
 import re
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -32,14 +38,21 @@ def dvc(*args: str, cwd: Path) -> str:
     return done.stdout
 
 
-def queue_rows(cwd: Path) -> list[tuple[str, str]]:
-    """(experiment name, status) of every task `dvc queue status` lists."""
+def queue_status(cwd: Path) -> tuple[list[tuple[str, str]], int]:
+    """(experiment name, status) of every task `dvc queue status` lists, and its number of workers."""
+    text = dvc("queue", "status", cwd=cwd)
     rows = []
-    for line in dvc("queue", "status", cwd=cwd).splitlines():
+    for line in text.splitlines():
         match = re.match(r"^\S+\s+(\S+)\s+.*\b(Queued|Running|Success|Failed)\s*$", line)
         if match:
             rows.append((match.group(1), match.group(2)))
-    return rows
+    workers = re.search(r"Worker status: (\d+) active, (\d+) idle", text)
+    return rows, int(workers.group(1)) + int(workers.group(2)) if workers else 0
+
+
+def stalled(statuses: list[str], workers: int) -> bool:
+    """Tasks wait in the queue, none runs, and DVC reports no worker to run them."""
+    return "Queued" in statuses and "Running" not in statuses and workers == 0
 
 
 def stage_counts(log: str) -> tuple[int, int]:
@@ -57,15 +70,25 @@ def main() -> None:
     parser.add_argument("--out", default="benchmarks/results/queue_timing.md")
     args = parser.parse_args()
     threads = max(1, available_cpus() // args.workers)
-    before = {name for name, _ in queue_rows(args.repo)}
+    before = {name for name, _ in queue_status(args.repo)[0]}
     overrides = [arg for value in args.grid for arg in ("-S", value)]
     start = time.monotonic()
     dvc("exp", "run", "--queue", *overrides, "-S", f"compute.threads={threads}", cwd=args.repo)
     dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
-    while any(status in ("Queued", "Running") for name, status in queue_rows(args.repo) if name not in before):
+    restarts = stalled_polls = 0
+    while True:
+        rows, workers = queue_status(args.repo)
+        statuses = [status for name, status in rows if name not in before]
+        if not {"Queued", "Running"} & set(statuses):
+            break
+        stalled_polls = stalled_polls + 1 if stalled(statuses, workers) else 0
+        if stalled_polls == 2:
+            print("DVC's workers stopped with tasks queued (treeverse/dvc#10562): dvc queue start again", file=sys.stderr)
+            dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
+            restarts, stalled_polls = restarts + 1, 0
         time.sleep(10)
     seconds = time.monotonic() - start
-    tasks = [(name, status) for name, status in queue_rows(args.repo) if name not in before]
+    tasks = [(name, status) for name, status in queue_status(args.repo)[0] if name not in before]
     ran = restored = 0
     for name, _ in tasks:
         r, c = stage_counts(dvc("queue", "logs", name, cwd=args.repo))
@@ -77,9 +100,10 @@ def main() -> None:
         f"Made by `python benchmarks/queue_timing.py --workers {args.workers} {' '.join(f'-S {g!r}' for g in args.grid)}`; "
         f"CPU: {cpu_model()}, {available_cpus()} CPUs, compute.threads={threads} per worker.",
         "",
-        "| experiments | succeeded | workers | threads each | wall time (min) | stages run | stages restored from the run-cache |",
-        "|---|---|---|---|---|---|---|",
-        f"| {len(tasks)} | {succeeded} | {args.workers} | {threads} | {seconds / 60:.1f} | {ran} | {restored} |",
+        "| experiments | succeeded | workers | threads each | wall time (min) | stages run"
+        " | stages restored from the run-cache | worker restarts |",
+        "|---|---|---|---|---|---|---|---|",
+        f"| {len(tasks)} | {succeeded} | {args.workers} | {threads} | {seconds / 60:.1f} | {ran} | {restored} | {restarts} |",
         "",
     ])
     publish(report, args.out)
