@@ -50,7 +50,7 @@ def queue_status(cwd: Path) -> tuple[list[tuple[str, str]], int]:
     return rows, int(workers.group(1)) + int(workers.group(2)) if workers else 0
 
 
-def stalled(statuses: list[str], workers: int) -> bool:
+def stalled(statuses: set[str], workers: int) -> bool:
     """Tasks wait in the queue, none runs, and DVC reports no worker to run them."""
     return "Queued" in statuses and "Running" not in statuses and workers == 0
 
@@ -78,8 +78,9 @@ def main() -> None:
     restarts = stalled_polls = 0
     while True:
         rows, workers = queue_status(args.repo)
-        statuses = [status for name, status in rows if name not in before]
-        if not {"Queued", "Running"} & set(statuses):
+        tasks = [(name, status) for name, status in rows if name not in before]
+        statuses = {status for _, status in tasks}
+        if not {"Queued", "Running"} & statuses:
             break
         stalled_polls = stalled_polls + 1 if stalled(statuses, workers) else 0
         if stalled_polls == 2:
@@ -88,7 +89,6 @@ def main() -> None:
             restarts, stalled_polls = restarts + 1, 0
         time.sleep(10)
     seconds = time.monotonic() - start
-    tasks = [(name, status) for name, status in queue_status(args.repo)[0] if name not in before]
     ran = restored = 0
     for name, _ in tasks:
         r, c = stage_counts(dvc("queue", "logs", name, cwd=args.repo))
