@@ -13,11 +13,20 @@ two polls, the script runs `dvc queue start -j N` again, as a user would, and co
 
     python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2'
 
+A grid made of several `dvc exp run --queue` calls (other targets, a preset, methods left out at
+some grid points) gives each call's arguments as one --grid string; --params names the params
+file whose compute.threads is set (noisy/params.yaml for the noisy-label track):
+
+    P="$(python -m mitigate.presets noisy_fashion_mnist_cpu)"; N=noisy/params.yaml
+    python benchmarks/queue_timing.py --params $N --grid "noisy/dvc.yaml $P -S $N:seed=0,1,2" \
+        --grid "noisy/dvc.yaml $P -S $N:data.noise_rate=0.8 -S $N:seed=0,1,2"
+
 The experiments stay in the repository (`dvc exp show`), for the report:
 `python -m mitigate.experiments_report --by data.aligned_ratio ...`.
 """
 import argparse
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -62,18 +71,40 @@ def stage_counts(log: str) -> tuple[int, int]:
     return ran, restored
 
 
-def main() -> None:
+def queue_calls(overrides: list[str] | None, grids: list[str] | None, params: str, threads: int) -> list[list[str]]:
+    """The arguments of each `dvc exp run --queue` call: one for the -S shorthand, one per --grid
+    string; each ends by setting compute.threads in the params file the workers read."""
+    calls = [[arg for value in overrides for arg in ("-S", value)]] if overrides else [shlex.split(grid) for grid in grids]
+    prefix = "" if params == "params.yaml" else f"{params}:"
+    return [[*call, "-S", f"{prefix}compute.threads={threads}"] for call in calls]
+
+
+def made_by(args: argparse.Namespace) -> str:
+    grid = args.overrides and " ".join(f"-S {shlex.quote(value)}" for value in args.overrides)
+    grid = grid or " ".join(f"--grid {shlex.quote(value)}" for value in args.grid)
+    params = "" if args.params == "params.yaml" else f" --params {args.params}"
+    return f"python benchmarks/queue_timing.py --workers {args.workers}{params} {grid}"
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("-S", dest="grid", action="append", required=True, help="as `dvc exp run -S`, grid syntax allowed")
+    calls = parser.add_mutually_exclusive_group(required=True)
+    calls.add_argument("-S", dest="overrides", action="append", help="as `dvc exp run -S`, grid syntax allowed: one call")
+    calls.add_argument("--grid", action="append", help="the arguments of one `dvc exp run --queue` call, as one string; repeatable")
+    parser.add_argument("--params", default="params.yaml", help="the params file whose compute.threads is set")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repo", type=Path, default=ROOT)
     parser.add_argument("--out", default="benchmarks/results/queue_timing.md")
-    args = parser.parse_args()
+    return parser.parse_args(argv)
+
+
+def main() -> None:
+    args = parse_args()
     threads = max(1, available_cpus() // args.workers)
     before = {name for name, _ in queue_status(args.repo)[0]}
-    overrides = [arg for value in args.grid for arg in ("-S", value)]
     start = time.monotonic()
-    dvc("exp", "run", "--queue", *overrides, "-S", f"compute.threads={threads}", cwd=args.repo)
+    for call in queue_calls(args.overrides, args.grid, args.params, threads):
+        dvc("exp", "run", "--queue", *call, cwd=args.repo)
     dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
     restarts = stalled_polls = 0
     while True:
@@ -97,7 +128,7 @@ def main() -> None:
     report = "\n".join([
         f"# DVC queue: {len(tasks)} experiments, {args.workers} workers",
         "",
-        f"Made by `python benchmarks/queue_timing.py --workers {args.workers} {' '.join(f'-S {g!r}' for g in args.grid)}`; "
+        f"Made by `{made_by(args)}`; "
         f"CPU: {cpu_model()}, {available_cpus()} CPUs, compute.threads={threads} per worker.",
         "",
         "| experiments | succeeded | workers | threads each | wall time (min) | stages run"

@@ -1,0 +1,62 @@
+"""benchmarks/queue_timing.py's pure parts: the `dvc exp run --queue` calls it makes, how it reads
+`dvc queue status` and an experiment's log, and when it calls DVC's workers stalled."""
+import importlib
+import shlex
+
+import pytest
+from imports import ROOT
+
+
+@pytest.fixture
+def queue_timing(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))  # the script imports its neighbours
+    return importlib.import_module("queue_timing")
+
+
+def test_the_shorthand_is_one_call_with_the_threads_last(queue_timing):
+    calls = queue_timing.queue_calls(["data.aligned_ratio=0.95,0.99", "seed=0,1,2"], None, "params.yaml", 1)
+    assert calls == [["-S", "data.aligned_ratio=0.95,0.99", "-S", "seed=0,1,2", "-S", "compute.threads=1"]]
+
+
+def test_each_grid_string_is_one_call_and_threads_go_to_the_named_params_file(queue_timing):
+    grids = ["noisy/dvc.yaml -S 'noisy/params.yaml:seed=0,1,2'", "noisy/dvc.yaml -S noisy/params.yaml:data.noise_rate=0.8"]
+    calls = queue_timing.queue_calls(None, grids, "noisy/params.yaml", 2)
+    assert calls == [["noisy/dvc.yaml", "-S", "noisy/params.yaml:seed=0,1,2", "-S", "noisy/params.yaml:compute.threads=2"],
+                     ["noisy/dvc.yaml", "-S", "noisy/params.yaml:data.noise_rate=0.8", "-S", "noisy/params.yaml:compute.threads=2"]]
+
+
+def test_the_made_by_line_runs_the_same_calls_again(queue_timing):
+    argv = ["--workers", "2", "--params", "noisy/params.yaml", "--grid", "evaluate -S '~methods.jtt' -S seed=0,1,2", "--grid", "evaluate"]
+    line = queue_timing.made_by(queue_timing.parse_args(argv))
+    assert shlex.split(line)[:2] == ["python", "benchmarks/queue_timing.py"]
+    assert queue_timing.parse_args(shlex.split(line)[2:]) == queue_timing.parse_args(argv)
+
+
+def test_the_shorthand_and_grid_strings_exclude_each_other(queue_timing, capsys):
+    with pytest.raises(SystemExit):
+        queue_timing.parse_args(["-S", "seed=0", "--grid", "evaluate"])
+    assert "not allowed with argument" in capsys.readouterr().err
+
+
+STATUS = """Task     Name        Created    Status
+1a2b3c4  exp-aaaa    05:30 AM   Running
+5d6e7f8  exp-bbbb    05:30 AM   Queued
+9a8b7c6  exp-cccc    05:29 AM   Success
+
+Worker status: 0 active, 0 idle
+"""
+
+
+def test_queue_status_rows_and_the_stall_rule(queue_timing, monkeypatch):
+    monkeypatch.setattr(queue_timing, "dvc", lambda *args, cwd: STATUS)
+    rows, workers = queue_timing.queue_status(ROOT)
+    assert rows == [("exp-aaaa", "Running"), ("exp-bbbb", "Queued"), ("exp-cccc", "Success")] and workers == 0
+    assert not queue_timing.stalled({"Running", "Queued"}, workers)  # a task still runs: its worker is alive
+    assert queue_timing.stalled({"Queued", "Success"}, workers)
+    assert not queue_timing.stalled({"Queued"}, 1)
+
+
+def test_stage_counts_tell_run_from_restored(queue_timing):
+    log = "Running stage 'prepare':\n> python stages/prepare.py\nStage 'biased' is cached - skipping run, checking out outputs\n" \
+          "Running stage 'evaluate':\n"
+    assert queue_timing.stage_counts(log) == (2, 1)
