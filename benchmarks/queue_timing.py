@@ -6,10 +6,13 @@ Queues the grid in the repository (`dvc exp run --queue` with DVC's grid syntax 
 starts the workers (`dvc queue start -j N`), polls `dvc queue status` until nothing is queued or
 running, and reads each experiment's log (`dvc queue logs`) for the stages it ran.
 
-DVC's workers can stop while tasks are still queued (treeverse/dvc#10562: `dvc queue status`
-then shows "Worker status: 0 active, 0 idle" beside Queued tasks; here a worker logged "Got
-shutdown from remote" right after it started and stopped after its first task). When that lasts
-two polls, the script runs `dvc queue start -j N` again, as a user would, and counts the restart.
+DVC's workers can stop while tasks are still queued. treeverse/dvc#10562: a worker logs "Got
+shutdown from remote" right after it starts and stops after its first task. treeverse/dvc#7903
+and treeverse/dvc-task#73: two workers race on the filesystem broker's files, and one dies with
+"Unrecoverable error: JSONDecodeError('Expecting value: line 1 column 1 (char 0)')" after its
+running task. `dvc queue status` then shows fewer workers than were started beside Queued tasks.
+When that lasts three polls, the script runs `dvc queue start -j N` again, as a user would (DVC
+starts only the missing workers), and counts the restart.
 
     python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2'
 
@@ -59,9 +62,9 @@ def queue_status(cwd: Path) -> tuple[list[tuple[str, str]], int]:
     return rows, int(workers.group(1)) + int(workers.group(2)) if workers else 0
 
 
-def stalled(statuses: set[str], workers: int) -> bool:
-    """Tasks wait in the queue, none runs, and DVC reports no worker to run them."""
-    return "Queued" in statuses and "Running" not in statuses and workers == 0
+def short_of_workers(statuses: set[str], workers: int, wanted: int) -> bool:
+    """Tasks wait in the queue and DVC reports fewer workers than were started to run them."""
+    return "Queued" in statuses and workers < wanted
 
 
 def stage_counts(log: str) -> tuple[int, int]:
@@ -106,18 +109,18 @@ def main() -> None:
     for call in queue_calls(args.overrides, args.grid, args.params, threads):
         dvc("exp", "run", "--queue", *call, cwd=args.repo)
     dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
-    restarts = stalled_polls = 0
+    restarts = short_polls = 0
     while True:
         rows, workers = queue_status(args.repo)
         tasks = [(name, status) for name, status in rows if name not in before]
         statuses = {status for _, status in tasks}
         if not {"Queued", "Running"} & statuses:
             break
-        stalled_polls = stalled_polls + 1 if stalled(statuses, workers) else 0
-        if stalled_polls == 2:
-            print("DVC's workers stopped with tasks queued (treeverse/dvc#10562): dvc queue start again", file=sys.stderr)
+        short_polls = short_polls + 1 if short_of_workers(statuses, workers, args.workers) else 0
+        if short_polls == 3:
+            print(f"{workers} of DVC's {args.workers} workers left with tasks queued: dvc queue start again", file=sys.stderr)
             dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
-            restarts, stalled_polls = restarts + 1, 0
+            restarts, short_polls = restarts + 1, 0
         time.sleep(10)
     seconds = time.monotonic() - start
     ran = restored = 0

@@ -1,5 +1,5 @@
 """benchmarks/queue_timing.py's pure parts: the `dvc exp run --queue` calls it makes, how it reads
-`dvc queue status` and an experiment's log, and when it calls DVC's workers stalled."""
+`dvc queue status` and an experiment's log, and when it starts DVC's missing workers again."""
 import importlib
 import shlex
 
@@ -47,13 +47,14 @@ Worker status: 0 active, 0 idle
 """
 
 
-def test_queue_status_rows_and_the_stall_rule(queue_timing, monkeypatch):
+def test_queue_status_rows_and_the_restart_rule(queue_timing, monkeypatch):
     monkeypatch.setattr(queue_timing, "dvc", lambda *args, cwd: STATUS)
     rows, workers = queue_timing.queue_status(ROOT)
     assert rows == [("exp-aaaa", "Running"), ("exp-bbbb", "Queued"), ("exp-cccc", "Success")] and workers == 0
-    assert not queue_timing.stalled({"Running", "Queued"}, workers)  # a task still runs: its worker is alive
-    assert queue_timing.stalled({"Queued", "Success"}, workers)
-    assert not queue_timing.stalled({"Queued"}, 1)
+    assert queue_timing.short_of_workers({"Queued", "Success"}, workers, wanted=2)  # all stopped (dvc#10562)
+    assert queue_timing.short_of_workers({"Running", "Queued"}, 1, wanted=2)  # one died (dvc-task#73)
+    assert not queue_timing.short_of_workers({"Running", "Queued"}, 2, wanted=2)
+    assert not queue_timing.short_of_workers({"Running", "Success"}, 1, wanted=2)  # nothing left for a second worker
 
 
 def test_stage_counts_tell_run_from_restored(queue_timing):
