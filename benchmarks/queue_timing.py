@@ -39,6 +39,7 @@ from compute import cpu_model
 from tables import publish
 
 from mitigate.core.compute import available_cpus
+from mitigate.presets import DEFAULT_PARAMS, key_prefix
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,15 +79,14 @@ def queue_calls(overrides: list[str] | None, grids: list[str] | None, params: st
     """The arguments of each `dvc exp run --queue` call: one for the -S shorthand, one per --grid
     string; each ends by setting compute.threads in the params file the workers read."""
     calls = [[arg for value in overrides for arg in ("-S", value)]] if overrides else [shlex.split(grid) for grid in grids]
-    prefix = "" if params == "params.yaml" else f"{params}:"
-    return [[*call, "-S", f"{prefix}compute.threads={threads}"] for call in calls]
+    return [[*call, "-S", f"{key_prefix(params)}compute.threads={threads}"] for call in calls]
 
 
 def made_by(args: argparse.Namespace) -> str:
-    grid = args.overrides and " ".join(f"-S {shlex.quote(value)}" for value in args.overrides)
-    grid = grid or " ".join(f"--grid {shlex.quote(value)}" for value in args.grid)
-    params = "" if args.params == "params.yaml" else f" --params {args.params}"
-    return f"python benchmarks/queue_timing.py --workers {args.workers}{params} {grid}"
+    option, values = ("-S", args.overrides) if args.overrides else ("--grid", args.grid)
+    calls = " ".join(f"{option} {shlex.quote(value)}" for value in values)
+    params = "" if args.params == DEFAULT_PARAMS else f" --params {args.params}"
+    return f"python benchmarks/queue_timing.py --workers {args.workers}{params} {calls}"
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -94,7 +94,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     calls = parser.add_mutually_exclusive_group(required=True)
     calls.add_argument("-S", dest="overrides", action="append", help="as `dvc exp run -S`, grid syntax allowed: one call")
     calls.add_argument("--grid", action="append", help="the arguments of one `dvc exp run --queue` call, as one string; repeatable")
-    parser.add_argument("--params", default="params.yaml", help="the params file whose compute.threads is set")
+    parser.add_argument("--params", default=DEFAULT_PARAMS, help="the params file whose compute.threads is set")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--repo", type=Path, default=ROOT)
     parser.add_argument("--out", default="benchmarks/results/queue_timing.md")

@@ -72,12 +72,17 @@ def apply_preset(params: dict, preset: dict[str, Any]) -> dict:
     return merged
 
 
+def key_prefix(params_file: str) -> str:
+    """What `dvc exp run -S` puts before a key of this params file: nothing for params.yaml."""
+    return "" if params_file == DEFAULT_PARAMS else f"{params_file}:"
+
+
 def set_param_arguments(preset: dict[str, Any]) -> list[str]:
     """`-S key=value` for each override (values in compact JSON, which Hydra's grammar reads for
     numbers, lists and mappings; strings bare), then `-S ~key` for each removal, each key prefixed
     with `file:` when the preset changes another file than params.yaml. They are printed for the
     shell's `$(...)`, which splits words but removes no quotes: no value may hold a space."""
-    file = "" if preset["params"] == DEFAULT_PARAMS else f"{preset['params']}:"
+    file = key_prefix(preset["params"])
     arguments = []
     for key, value in preset["set"].items():
         text = value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
