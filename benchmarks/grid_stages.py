@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from full_size import ROOT
 from tables import mean_std, publish
 
-from mitigate.experiments_report import exp_show, finished_runs, flatten, group_of, selected, sort_key
+from mitigate.experiments_report import deduplicate, exp_show, finished_runs, flatten, group_of, selected, sort_key
 
 
 @dataclass(frozen=True)
@@ -63,17 +63,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("stages", choices=sorted(MEASURE_SETS))
     parser.add_argument("--rev", required=True, help="the commit whose experiments to read")
+    parser.add_argument("--num", type=int, metavar="N", help="and those of the N - 1 commits before it (`dvc exp show -n N`)")
     parser.add_argument("--where", action="append", default=[], metavar="KEY=VALUE", help="only the runs with this param value")
     parser.add_argument("--by", action="append", metavar="KEY", help="the grid axes (repeatable; default: the set's)")
     parser.add_argument("--out", required=True, help="writes benchmarks/results/grid_STAGES_OUT.md")
     args = parser.parse_args()
     os.chdir(ROOT)
     chosen = MEASURE_SETS[args.stages]
-    runs, _ = finished_runs(exp_show(None, args.rev), chosen.params_file)
-    runs = [run for run in selected(runs, args.where) if chosen.needs is None or chosen.needs in run.params]
+    runs, _ = finished_runs(exp_show(None, args.rev, args.num), chosen.params_file)
+    runs, _ = deduplicate([run for run in selected(runs, args.where) if chosen.needs is None or chosen.needs in run.params])
     by = args.by or list(chosen.by)
-    lines = [f"# Upstream stages ({args.stages}) over the grid at {args.rev}", "",
+    lines = [f"# Upstream stages ({args.stages}) over the grid at {args.rev}"
+             + (f" and {args.num - 1} commit(s) before it" if args.num and args.num > 1 else ""), "",
              f"Made by `python benchmarks/grid_stages.py {args.stages} --rev {args.rev} "
+             + (f"--num {args.num} " if args.num else "")
              + "".join(f"--where {condition} " for condition in args.where)
              + "".join(f"--by {key} " for key in args.by or []) + f"--out {args.out}`. "
              f"Mean ± std over the runs of each grid point (sample std): {chosen.note}.", "",

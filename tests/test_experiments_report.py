@@ -172,6 +172,25 @@ def test_report_on_a_real_dvc_repository(tmp_path):
     assert {row["model"] for row in spec["data"]["values"]} == {"vanilla", "ceiling"}
 
 
+def test_num_reads_a_grid_extended_at_a_later_commit(tmp_path):
+    (tmp_path / "params.yaml").write_text("seed: 0\ndata:\n  noise_rate: 0.2\n")
+    (tmp_path / "dvc.yaml").write_text(STAGE)
+    for command in (("git", "init", "-q"), ("dvc", "init", "-q"), ("dvc", "repro", "-q"), ("git", "add", "-A"),
+                    ("git", "commit", "-qm", "seed 0"), ("dvc", "exp", "run", "-q", "-S", "seed=1"),
+                    ("dvc", "exp", "run", "-q", "-S", "seed=2")):
+        git_dvc(tmp_path, *command)
+    (tmp_path / "NOTES").write_text("a later commit that changes no stage\n")
+    for command in (("git", "add", "NOTES"), ("git", "commit", "-qm", "notes"), ("dvc", "exp", "run", "-q", "-S", "seed=3")):
+        git_dvc(tmp_path, *command)
+    for num, cell in ((None, "| vanilla | 51.50 ± 2.12 |"), (2, "| vanilla | 51.50 ± 1.29 |")):
+        done = subprocess.run([sys.executable, "-m", "mitigate.experiments_report", "--by", "data.noise_rate", "--out", "report",
+                               *(["--num", str(num)] if num else [])], cwd=tmp_path, env=ENV, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+        md = (tmp_path / "report.md").read_text()
+        assert cell in md, md  # HEAD alone: seeds 0 (the commit) and 3; two commits: seeds 0-3, seed 0 counted once
+    assert "n = 4 runs per cell" in md and "(dvc exp show -n 2)" in md
+
+
 # The full-size grid (docs/full_size.md: Colored Fashion-MNIST, the colored_fashion_mnist_cpu preset, which drops PGD) at
 # aligned ratios 0.99 and 0.995 and, for --ceiling-at, 0.1 (no shortcut), seeds 0, 1, 2, reported by the documented command.
 PRESET = "colored_fashion_mnist_cpu"

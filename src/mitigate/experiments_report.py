@@ -10,10 +10,12 @@ report from the repository root:
         --metrics-dir noisy/metrics/evaluate --ceiling ceiling --out reports/noisy
 
 It reads `dvc exp show --json` (or a saved copy, --json FILE): the commit, the workspace and every
-experiment of the commit. Failed, queued and running experiments are skipped; experiments with the
-same params (in --params) count once. The workspace counts as it is: params edited but not yet
-reproduced would be reported with stale metrics. Paths are the repository-relative ones `dvc exp
-show` uses.
+experiment of the commit (with --num N, of the N commits back from --rev: a grid extended with more
+seeds after a commit that changed no stage, whose runs the run-cache restored). Failed, queued and
+running experiments are skipped; experiments with the same params (in --params) count once. The
+workspace counts as it is: params edited but not yet reproduced would be reported with stale metrics
+(so would a workspace caught while `dvc exp run --queue` applies its -S). Paths are the
+repository-relative ones `dvc exp show` uses.
 It writes, each atomically:
 
     <out>.md   one Markdown table per test accuracy (rows: models, columns: the --by values, cells:
@@ -82,11 +84,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--where", action="append", default=[], metavar="KEY=VALUE",
                         help="only the runs with this param value (repeatable), e.g. compute.threads=1")
     parser.add_argument("--rev", help="the commit whose experiments to read (default: HEAD), for a grid run before later commits")
+    parser.add_argument("--num", type=int, metavar="N",
+                        help="the experiments of N commits (first parents) back from --rev, as `dvc exp show -n N`: for a "
+                             "grid extended at later commits that changed no stage")
     parser.add_argument("--json", type=Path, metavar="FILE", help="a saved `dvc exp show --json` instead of dvc")
     return parser.parse_args(argv)
 
 
-def exp_show(saved: Path | None, rev: str | None = None) -> list:
+def show_command(rev: str | None = None, num: int | None = None) -> list[str]:
+    """The `dvc exp show` command line of --rev and --num."""
+    return ["dvc", "exp", "show", *(["--rev", rev] if rev else []), *(["-n", str(num)] if num else [])]
+
+
+def exp_show(saved: Path | None, rev: str | None = None, num: int | None = None) -> list:
     """The rows of `dvc exp show --json`, from dvc or from a saved copy."""
     if saved is not None:
         try:
@@ -94,7 +104,7 @@ def exp_show(saved: Path | None, rev: str | None = None) -> list:
         except (OSError, json.JSONDecodeError) as error:
             raise UserError(f"cannot read {saved}: {first_line(error)}") from None
     try:
-        done = subprocess.run(["dvc", "exp", "show", "--json", *(["--rev", rev] if rev else [])], capture_output=True, text=True)
+        done = subprocess.run([*show_command(rev, num), "--json"], capture_output=True, text=True)
     except FileNotFoundError:
         raise UserError("dvc is not installed (no `dvc` on PATH)") from None
     if done.returncode != 0:
@@ -418,7 +428,7 @@ def plot(path: str, summary: dict, models: list[str], groups: list[tuple], by: l
 def main(argv: list[str]) -> None:
     args = parse_args(argv)
     args.metrics_dir = str(PurePosixPath(args.metrics_dir))  # as dvc exp show writes it: no ./ nor trailing /
-    rows = exp_show(args.json, args.rev)
+    rows = exp_show(args.json, args.rev, args.num)
     runs, skipped = finished_runs(rows, args.params)
     if skipped:
         print(f"skipped {len(skipped)} unfinished experiments: {', '.join(skipped)}", file=sys.stderr)
@@ -436,7 +446,7 @@ def main(argv: list[str]) -> None:
         raise UserError(f"no metrics under {args.metrics_dir}/ in experiment {runs[0].name}; set --metrics-dir")
     summary = cells(runs, args.by, models, args.metrics_dir, args.baseline, ceilings(runs, args))
     groups = sorted({group_of(run, args.by) for run in runs}, key=sort_key)
-    source = str(args.json) if args.json else f"dvc exp show{f' --rev {args.rev}' if args.rev else ''}"
+    source = str(args.json) if args.json else " ".join(show_command(args.rev, args.num))
     write_text(f"{args.out}.md", markdown(summary, runs, models, groups, args, source))
     metrics = [*ACCURACIES, GAP] if args.ceiling or args.ceiling_at else list(ACCURACIES)
     write_text(f"{args.out}.csv", csv_text(summary, models, groups, args.by, metrics))
