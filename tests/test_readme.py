@@ -30,6 +30,7 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
 @pytest.mark.parametrize("report", ["full_size_colored_fashion_mnist_cpu.md", "swapae_steps_colored_fashion_mnist_cpu.md",
                                     "queue_bias_grid.md", "queue_bias_grid_intel_xeon.md", "queue_bias_ratios_intel_xeon.md",
                                     "queue_fashion_mnist_cpu_intel_xeon.md", "queue_corrupted_fashion_mnist_cpu_intel_xeon.md",
+                                    "queue_fashion_mnist_cpu_6_seeds_intel_xeon.md", "queue_fashion_mnist_cpu_6_seeds_995_intel_xeon.md",
                                     "run_cache_revisit.md", "jtt_error_set.md",
                                     "split_quality_embedded.md", "split_quality_colored_fashion_mnist_cpu.md",
                                     "full_size_colored_fashion_mnist_cpu_corrupted_mnist.md", "grid_swaps_fashion_mnist_cpu.md",
