@@ -148,13 +148,18 @@ STAGE = """stages:
 """
 
 
-def test_report_on_a_real_dvc_repository(tmp_path):
-    (tmp_path / "params.yaml").write_text("seed: 0\ndata:\n  noise_rate: 0.2\n")
-    (tmp_path / "dvc.yaml").write_text(STAGE)
+def repository_with_seeds_0_1_2(repo: Path) -> None:
+    """A git + DVC repository whose commit ran seed 0 and whose experiments ran seeds 1 and 2."""
+    (repo / "params.yaml").write_text("seed: 0\ndata:\n  noise_rate: 0.2\n")
+    (repo / "dvc.yaml").write_text(STAGE)
     for command in (("git", "init", "-q"), ("dvc", "init", "-q"), ("dvc", "repro", "-q"), ("git", "add", "-A"),
                     ("git", "commit", "-qm", "seed 0"), ("dvc", "exp", "run", "-q", "-S", "seed=1"),
                     ("dvc", "exp", "run", "-q", "-S", "seed=2")):
-        git_dvc(tmp_path, *command)
+        git_dvc(repo, *command)
+
+
+def test_report_on_a_real_dvc_repository(tmp_path):
+    repository_with_seeds_0_1_2(tmp_path)
     done = subprocess.run([sys.executable, "-m", "mitigate.experiments_report", "--by", "data.noise_rate",
                            "--ceiling", "ceiling", "--out", "reports/noisy"], cwd=tmp_path, env=ENV,
                           capture_output=True, text=True)
@@ -173,12 +178,7 @@ def test_report_on_a_real_dvc_repository(tmp_path):
 
 
 def test_num_reads_a_grid_extended_at_a_later_commit(tmp_path):
-    (tmp_path / "params.yaml").write_text("seed: 0\ndata:\n  noise_rate: 0.2\n")
-    (tmp_path / "dvc.yaml").write_text(STAGE)
-    for command in (("git", "init", "-q"), ("dvc", "init", "-q"), ("dvc", "repro", "-q"), ("git", "add", "-A"),
-                    ("git", "commit", "-qm", "seed 0"), ("dvc", "exp", "run", "-q", "-S", "seed=1"),
-                    ("dvc", "exp", "run", "-q", "-S", "seed=2")):
-        git_dvc(tmp_path, *command)
+    repository_with_seeds_0_1_2(tmp_path)
     (tmp_path / "NOTES").write_text("a later commit that changes no stage\n")
     for command in (("git", "add", "NOTES"), ("git", "commit", "-qm", "notes"), ("dvc", "exp", "run", "-q", "-S", "seed=3")):
         git_dvc(tmp_path, *command)
