@@ -46,11 +46,18 @@ WAITS = {"OMP_WAIT_POLICY=PASSIVE": {"OMP_WAIT_POLICY": "PASSIVE"},
          "OMP_WAIT_POLICY=ACTIVE": {"OMP_WAIT_POLICY": "ACTIVE"}}
 
 
+def describe_cpu(lscpu_output: str) -> str:
+    """lscpu's model name with its family and model numbers: one name covers several CPU models
+    (sessions here have reported "Intel(R) Xeon(R) Processor" as family 6, model 207 and model 167)."""
+    fields = dict((key.strip(), value.strip()) for key, value in
+                  (line.split(":", 1) for line in lscpu_output.splitlines() if ":" in line))
+    name = fields.get("Model name") or platform.processor()
+    numbers = ", ".join(f"{label} {fields[key]}" for key, label in (("CPU family", "family"), ("Model", "model")) if key in fields)
+    return f"{name} ({numbers})" if numbers else name
+
+
 def cpu_model() -> str:
-    for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
-        if line.startswith("Model name:"):
-            return line.split(":", 1)[1].strip()
-    return platform.processor()
+    return describe_cpu(subprocess.run(["lscpu"], capture_output=True, text=True).stdout)
 
 
 def clean_environment(src: Path, waiting: dict[str, str] | None = None) -> dict[str, str]:

@@ -54,3 +54,11 @@ def test_the_libraries_reports_keep_the_kernel_choice_and_drop_what_changes_run_
         "MKL SGEMM(N,N,100,16,2352) CNR:COMPATIBLE Dyn:0 FastMM:1 NThr:2",
         "oneDNN isa:Intel AVX2",
         "oneDNN convolution jit:avx2 backward_weights mb256_ic16oc32_ih14oh14kh3"]
+
+
+def test_the_cpu_is_named_with_its_family_and_model_numbers(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "benchmarks"))
+    compute = importlib.import_module("compute")
+    lscpu = "Vendor ID:  GenuineIntel\nModel name:   Intel(R) Xeon(R) Processor\nCPU family:  6\nModel:  167\nStepping: 1\n"
+    assert compute.describe_cpu(lscpu) == "Intel(R) Xeon(R) Processor (family 6, model 167)"
+    assert compute.describe_cpu("Model name: AMD EPYC 7B13\n") == "AMD EPYC 7B13"
