@@ -35,7 +35,10 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "split_quality_embedded.md", "split_quality_colored_fashion_mnist_cpu.md",
                                     "full_size_colored_fashion_mnist_cpu_corrupted_mnist.md", "grid_swaps_fashion_mnist_cpu.md",
                                     "experiments_corrupted_fashion_mnist_cpu.md", "grid_swaps_corrupted_fashion_mnist_cpu.md",
-                                    "grid_noisy_fashion_mnist_cpu.md", "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md",
+                                    "grid_noisy_fashion_mnist_cpu.md", "grid_noisy_50_epochs_fashion_mnist_cpu.md",
+                                    "experiments_noisy_50_epochs_fashion_mnist_cpu.md",
+                                    "queue_noisy_50_epochs_fashion_mnist_cpu_intel_xeon.md",
+                                    "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
                                     "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md",
                                     "pin_costs_intel_xeon.md"])
