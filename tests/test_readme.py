@@ -38,6 +38,8 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "grid_noisy_fashion_mnist_cpu.md", "grid_noisy_50_epochs_fashion_mnist_cpu.md",
                                     "experiments_noisy_50_epochs_fashion_mnist_cpu.md",
                                     "queue_noisy_50_epochs_fashion_mnist_cpu_intel_xeon.md",
+                                    "queue_noisy_50_epochs_asymmetric_fashion_mnist_cpu_intel_xeon.md",
+                                    "queue_noisy_50_epochs_symmetric_20_fashion_mnist_cpu_intel_xeon.md",
                                     "grid_swaps_biaswap_ablation_fashion_mnist_cpu.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
                                     "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md",
