@@ -16,7 +16,7 @@ from imports import ROOT
 from tiny_project import project_environment
 
 from mitigate.core.errors import UserError
-from mitigate.experiments_report import main
+from mitigate.experiments_report import finished_runs, main
 from mitigate.presets import apply_preset, load_preset
 
 EXP_SHOW = Path(__file__).parent / "data" / "dvc_exp_show.json"
@@ -87,6 +87,13 @@ def test_failed_and_queued_experiments_are_skipped_and_duplicates_counted_once(t
     err = capsys.readouterr().err
     assert "skipped 2 unfinished experiments: woven-chay (queued), surfy-doxy (failed)" in err
     assert "workspace (same params as ebony-plum)" in err
+
+
+def test_each_run_keeps_its_git_commit():
+    rows = json.loads(EXP_SHOW.read_text())
+    revs = {run.name: run.rev for run in finished_runs(rows, "params.yaml")[0]}
+    assert revs["master"] == "bbaf4554b79e19731e90e3c5d9014f962de9c580" and revs["workspace"] == "workspace"
+    assert revs["ebony-plum"] == experiment(rows, "ebony-plum")["rev"] and len(revs["ebony-plum"]) == 40
 
 
 @pytest.mark.parametrize("args, message", [

@@ -36,6 +36,7 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "full_size_colored_fashion_mnist_cpu_corrupted_mnist.md", "grid_swaps_fashion_mnist_cpu.md",
                                     "experiments_corrupted_fashion_mnist_cpu.md", "grid_swaps_corrupted_fashion_mnist_cpu.md",
                                     "grid_noisy_fashion_mnist_cpu.md", "grid_noisy_50_epochs_fashion_mnist_cpu.md",
+                                    "grid_classes_noisy_50_epochs_fashion_mnist_cpu.md",
                                     "experiments_noisy_50_epochs_fashion_mnist_cpu.md",
                                     "queue_noisy_50_epochs_fashion_mnist_cpu_intel_xeon.md",
                                     "queue_noisy_50_epochs_asymmetric_fashion_mnist_cpu_intel_xeon.md",

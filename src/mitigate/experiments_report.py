@@ -51,10 +51,12 @@ FINISHED = (None, "success")  # executor states of a finished run: none (not que
 
 @dataclass(frozen=True)
 class Run:
-    """One finished experiment: its name, its params (flat, dotted keys) and its metrics by path."""
+    """One finished experiment: its name, its params (flat, dotted keys), its metrics by path and
+    its git commit ("workspace" for the workspace)."""
     name: str
     params: dict
     metrics: dict
+    rev: str
 
 
 @dataclass(frozen=True)
@@ -153,7 +155,8 @@ def to_run(revision: dict, params_file: str) -> Run:
     if params_file not in params:
         raise UserError(f"experiment {name_of(revision)} has no params from {params_file} "
                         f"(dvc exp show lists: {', '.join(params) or 'none'}); set --params")
-    return Run(name_of(revision), flatten(params[params_file].get("data") or {}), revision["data"]["metrics"] or {})
+    return Run(name_of(revision), flatten(params[params_file].get("data") or {}), revision["data"]["metrics"] or {},
+               revision["rev"])
 
 
 def finished_runs(rows: list, params_file: str) -> tuple[list[Run], list[str]]:
