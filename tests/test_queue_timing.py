@@ -1,7 +1,9 @@
 """benchmarks/queue_timing.py's pure parts: the `dvc exp run --queue` calls it makes, how it reads
 `dvc queue status` and an experiment's log, and when it starts DVC's missing workers again."""
 import importlib
+import os
 import shlex
+import signal
 
 import pytest
 from imports import ROOT
@@ -61,3 +63,19 @@ def test_stage_counts_tell_run_from_restored(queue_timing):
     log = "Running stage 'prepare':\n> python stages/prepare.py\nStage 'biased' is cached - skipping run, checking out outputs\n" \
           "Running stage 'evaluate':\n"
     assert queue_timing.stage_counts(log) == (2, 1)
+
+
+def test_starting_workers_returns_while_the_daemons_it_leaves_run(queue_timing, tmp_path):
+    # `dvc queue start` forks workers that inherit its stdout; the script must not wait for them
+    pid_file = tmp_path / "daemon.pid"
+    queue_timing.run_leaving_daemons(["bash", "-c", f"sleep 60 & echo $! > {pid_file}; echo started"], tmp_path)
+    daemon = int(pid_file.read_text())
+    try:
+        os.kill(daemon, 0)  # still running: the call did not wait for it
+    finally:
+        os.kill(daemon, signal.SIGTERM)
+
+
+def test_a_failed_start_names_the_command_and_its_last_line(queue_timing, tmp_path):
+    with pytest.raises(SystemExit, match=r"error: bash -c .* failed: \['no broker'\]"):
+        queue_timing.run_leaving_daemons(["bash", "-c", "echo starting; echo no broker; exit 3"], tmp_path)
