@@ -46,26 +46,21 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def dvc(*args: str, cwd: Path) -> str:
-    done = subprocess.run(["dvc", *args], cwd=cwd, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"error: dvc {' '.join(args)} failed: {done.stderr.strip().splitlines()[-1:]}")
-    return done.stdout
+    return run(["dvc", *args], cwd)
 
 
-def start_workers(workers: int, cwd: Path) -> None:
-    """`dvc queue start -j N`, returning when the command does. The worker daemons it forks inherit
-    its stdout: a pipe read to its end (as `dvc` above does) would wait for the last worker to
-    exit, so the polling below, and the restart of dead workers, would never run."""
-    run_leaving_daemons(["dvc", "queue", "start", "-j", str(workers)], cwd)
-
-
-def run_leaving_daemons(command: list[str], cwd: Path) -> None:
-    """Runs a command that leaves processes behind; its output goes to a file they may keep open."""
-    with tempfile.TemporaryFile("w+") as log:
-        done = subprocess.run(command, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
+def run(command: list[str], cwd: Path) -> str:
+    """A command's stdout; exits naming it and its last stderr line if it fails. The output goes
+    through files, not pipes: `dvc queue start` forks worker daemons that inherit them, and a pipe
+    read to its end would wait for the last worker to exit, so the polling below, and the restart
+    of dead workers, would never run."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        done = subprocess.run(command, cwd=cwd, stdout=out, stderr=err)
+        out.seek(0)
+        err.seek(0)
         if done.returncode != 0:
-            log.seek(0)
-            raise SystemExit(f"error: {' '.join(command)} failed: {log.read().strip().splitlines()[-1:]}")
+            raise SystemExit(f"error: {' '.join(command)} failed: {err.read().strip().splitlines()[-1:]}")
+        return out.read()
 
 
 def queue_status(cwd: Path) -> tuple[list[tuple[str, str]], int]:
@@ -125,7 +120,7 @@ def main() -> None:
     start = time.monotonic()
     for call in queue_calls(args.overrides, args.grid, args.params, threads):
         dvc("exp", "run", "--queue", *call, cwd=args.repo)
-    start_workers(args.workers, args.repo)
+    dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
     restarts = short_polls = 0
     while True:
         rows, workers = queue_status(args.repo)
@@ -136,7 +131,7 @@ def main() -> None:
         short_polls = short_polls + 1 if short_of_workers(statuses, workers, args.workers) else 0
         if short_polls == 3:
             print(f"{workers} of DVC's {args.workers} workers left with tasks queued: dvc queue start again", file=sys.stderr)
-            start_workers(args.workers, args.repo)
+            dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
             restarts, short_polls = restarts + 1, 0
         time.sleep(10)
     seconds = time.monotonic() - start

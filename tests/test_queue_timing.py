@@ -68,7 +68,7 @@ def test_stage_counts_tell_run_from_restored(queue_timing):
 def test_starting_workers_returns_while_the_daemons_it_leaves_run(queue_timing, tmp_path):
     # `dvc queue start` forks workers that inherit its stdout; the script must not wait for them
     pid_file = tmp_path / "daemon.pid"
-    queue_timing.run_leaving_daemons(["bash", "-c", f"sleep 60 & echo $! > {pid_file}; echo started"], tmp_path)
+    queue_timing.run(["bash", "-c", f"sleep 60 & echo $! > {pid_file}; echo started"], tmp_path)
     daemon = int(pid_file.read_text())
     try:
         os.kill(daemon, 0)  # still running: the call did not wait for it
@@ -78,4 +78,4 @@ def test_starting_workers_returns_while_the_daemons_it_leaves_run(queue_timing, 
 
 def test_a_failed_start_names_the_command_and_its_last_line(queue_timing, tmp_path):
     with pytest.raises(SystemExit, match=r"error: bash -c .* failed: \['no broker'\]"):
-        queue_timing.run_leaving_daemons(["bash", "-c", "echo starting; echo no broker; exit 3"], tmp_path)
+        queue_timing.run(["bash", "-c", "echo starting; echo no broker >&2; exit 3"], tmp_path)
