@@ -81,8 +81,8 @@ def main() -> None:
                f"`git status` then listed {len(changed)} files: the committed lock did not reproduce here")
     report = "\n".join([
         "# A fresh clone", "",
-        f"Made by `python benchmarks/fresh_clone.py` on {cpu_model()} ({len(os.sched_getaffinity(0))} CPUs, "
-        f"load average {load:.2f} at the start); the project at {head}.", "",
+        f"Made by `python benchmarks/fresh_clone.py` on {cpu_model()}, {len(os.sched_getaffinity(0))} CPUs, "
+        f"load average {load:.2f} at the start; the project at {head}.", "",
         f"In a fresh clone: set-up {minutes(seconds['set-up'])}, `make test` {minutes(seconds['make test'])} ({summary}), "
         f"`make run` {minutes(seconds['make run'])} ({ran} stages ran); {verdict}.", "",
         "| step | command | seconds |", "|---|---|---|",

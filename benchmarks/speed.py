@@ -10,7 +10,7 @@
 
 Time it on an idle machine: a second busy process shares the cores.
 
-    python benchmarks/speed.py              # both (about half an hour on 2 cores)
+    python benchmarks/speed.py              # both (14-28 min on 2 Intel Xeon cores, by model)
     python benchmarks/speed.py --skip-repro # throughput only
     python benchmarks/speed.py --skip-repro --preset colored_fashion_mnist_cpu --epochs 3  # at full size
 """
