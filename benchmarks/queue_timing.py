@@ -14,6 +14,13 @@ running task. `dvc queue status` then shows fewer workers than were started besi
 When that lasts three polls, the script runs `dvc queue start -j N` again, as a user would (DVC
 starts only the missing workers), and counts the restart.
 
+A worker that dies while it runs a task (killed, out of memory, a reboot) leaves that task Running
+in `dvc queue status` for good (seen here with DVC 3.67.1: a worker's process group killed with
+SIGKILL), so a script waiting for it would wait forever. When DVC reports no worker at all for
+three polls while tasks are still Running, their processes are gone: the script runs
+`dvc queue kill` on them, as a user would (DVC marks them Failed and their log ends with
+"Process '<task>' had already aborted unexpectedly."), and names them under the table.
+
     python benchmarks/queue_timing.py --workers 2 -S 'data.aligned_ratio=0.95,0.98,0.99,0.995' -S 'seed=0,1,2'
 
 A grid made of several `dvc exp run --queue` calls (other targets, a preset, methods left out at
@@ -72,12 +79,20 @@ def queue_status(cwd: Path) -> tuple[list[tuple[str, str]], int]:
         if match:
             rows.append((match.group(1), match.group(2)))
     workers = re.search(r"Worker status: (\d+) active, (\d+) idle", text)
-    return rows, int(workers.group(1)) + int(workers.group(2)) if workers else 0
+    if not workers:  # read as none, Running tasks would be killed: stop instead
+        raise SystemExit("error: dvc queue status printed no 'Worker status: N active, M idle' line; "
+                         "this script reads DVC 3's format (pip install the pinned requirements.txt)")
+    return rows, int(workers.group(1)) + int(workers.group(2))
 
 
 def short_of_workers(statuses: set[str], workers: int, wanted: int) -> bool:
     """Tasks wait in the queue and DVC reports fewer workers than were started to run them."""
     return "Queued" in statuses and workers < wanted
+
+
+def orphaned(tasks: list[tuple[str, str]], workers: int) -> list[str]:
+    """Tasks DVC lists as Running while it reports no worker to run them."""
+    return [name for name, status in tasks if status == "Running"] if workers == 0 else []
 
 
 def stage_counts(log: str) -> tuple[int, int]:
@@ -121,7 +136,8 @@ def main() -> None:
     for call in queue_calls(args.overrides, args.grid, args.params, threads):
         dvc("exp", "run", "--queue", *call, cwd=args.repo)
     dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
-    restarts = short_polls = 0
+    restarts = short_polls = orphan_polls = 0
+    lost: list[str] = []
     while True:
         rows, workers = queue_status(args.repo)
         tasks = [(name, status) for name, status in rows if name not in before]
@@ -133,6 +149,12 @@ def main() -> None:
             print(f"{workers} of DVC's {args.workers} workers left with tasks queued: dvc queue start again", file=sys.stderr)
             dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
             restarts, short_polls = restarts + 1, 0
+        orphan_polls = orphan_polls + 1 if orphaned(tasks, workers) else 0
+        if orphan_polls == 3:
+            names = orphaned(tasks, workers)
+            print(f"{', '.join(names)} Running with no DVC worker: dvc queue kill (DVC marks them Failed)", file=sys.stderr)
+            dvc("queue", "kill", *names, cwd=args.repo)
+            lost, orphan_polls = lost + names, 0
         time.sleep(10)
     seconds = time.monotonic() - start
     ran = restored = 0
@@ -151,6 +173,8 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|",
         f"| {len(tasks)} | {succeeded} | {args.workers} | {threads} | {seconds / 60:.1f} | {ran} | {restored} | {restarts} |",
         "",
+        *([f"Lost with their worker (DVC kept them Running; `dvc queue kill` marked them Failed): {', '.join(lost)}.", ""]
+          if lost else []),
     ])
     publish(report, args.out)
 

@@ -59,6 +59,18 @@ def test_queue_status_rows_and_the_restart_rule(queue_timing, monkeypatch):
     assert not queue_timing.short_of_workers({"Running", "Success"}, 1, wanted=2)  # nothing left for a second worker
 
 
+def test_running_tasks_without_any_worker_are_orphans(queue_timing):
+    tasks = [("exp-aaaa", "Running"), ("exp-bbbb", "Queued"), ("exp-cccc", "Success")]
+    assert queue_timing.orphaned(tasks, workers=0) == ["exp-aaaa"]  # its worker was killed: DVC keeps it Running
+    assert queue_timing.orphaned(tasks, workers=1) == []
+
+
+def test_a_status_without_the_worker_line_stops_the_script(queue_timing, monkeypatch):
+    monkeypatch.setattr(queue_timing, "dvc", lambda *args, cwd: STATUS.split("\n\n")[0])
+    with pytest.raises(SystemExit, match="no 'Worker status: N active, M idle' line"):
+        queue_timing.queue_status(ROOT)
+
+
 def test_stage_counts_tell_run_from_restored(queue_timing):
     log = "Running stage 'prepare':\n> python stages/prepare.py\nStage 'biased' is cached - skipping run, checking out outputs\n" \
           "Running stage 'evaluate':\n"
