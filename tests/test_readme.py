@@ -52,6 +52,7 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "queue_biaswap_ablation_fashion_mnist_cpu_intel_xeon.md",
                                     "queue_biaswap_ablation_ceilings_fashion_mnist_cpu_intel_xeon.md",
                                     "queue_biaswap_cycle_weight_seeds_3_4_5_fashion_mnist_cpu_intel_xeon.md",
+                                    "queue_lost_worker_intel_xeon.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
                                     "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md",
                                     "pin_costs_intel_xeon.md"])
