@@ -54,18 +54,20 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "queue_biaswap_cycle_weight_seeds_3_4_5_fashion_mnist_cpu_intel_xeon.md",
                                     "queue_lost_worker_intel_xeon.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
-                                    "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md",
+                                    "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md", "fresh_clone.md",
                                     "pin_costs_intel_xeon.md"])
 def test_the_docs_quote_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in DOCS, f"docs/' copy of benchmarks/results/{report} differs: paste the file's body"
 
 
-def test_the_readme_quotes_the_speed_benchmark():
-    made_by, from_scratch = (line for line in (ROOT / "benchmarks/results/speed.md").read_text().splitlines()
-                             if line.startswith(("Made by", "From scratch")))
-    assert from_scratch in README, "README's time of the default run differs from benchmarks/results/speed.md: paste its line"
-    assert "Intel(R) Xeon(R)" in made_by and "2 threads" in made_by, "README's 'Intel Xeon cores (`compute.threads` 2' is stale"
+@pytest.mark.parametrize(("report", "sentence"), [("speed.md", "From scratch"), ("fresh_clone.md", "In a fresh clone:")])
+def test_the_readme_quotes_the_timings_of_its_two_commands(report, sentence):
+    made_by, quoted = (line for line in (ROOT / "benchmarks/results" / report).read_text().splitlines()
+                       if line.startswith(("Made by", sentence)))
+    assert quoted in README, f"README's times differ from benchmarks/results/{report}: paste its '{sentence}' line"
+    cpu = re.search(r"Intel\(R\) Xeon\(R\) Processor \((family \d+, model \d+)\), 2 ", made_by)
+    assert cpu and cpu.group(1) in " ".join(README.split()), f"README's 'Intel Xeon cores (family ..., model ...' is not {report}'s"
 
 
 # the grids whose first table the front page shows (the others are in docs/ only)
