@@ -11,6 +11,7 @@ which stages and how far the metrics moved). The README quotes the sentence it w
     python benchmarks/fresh_clone.py --out benchmarks/results/fresh_clone.md
     python benchmarks/fresh_clone.py --keep --out /tmp/fresh_clone.md   # keep the clone for cross_cpu.py
 
+A failing step stops the script, names its log and leaves the clone beside it to look into.
 Run it on an idle machine: a second busy process shares the cores. The set-up installs from the
 package index (pip's cache makes a second set-up faster than a first one on a new machine).
 """
@@ -78,7 +79,7 @@ def main() -> None:
     ran = stages_ran((folder / "make_run.log").read_text())
     changed = subprocess.run(["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True).stdout.splitlines()
     verdict = ("`git status` then listed no file: the committed lock reproduced" if not changed else
-               f"`git status` then listed {len(changed)} files: the committed lock did not reproduce here")
+               f"`git status` then listed {len(changed)} file{'s' * (len(changed) > 1)}: the committed lock did not reproduce here")
     report = "\n".join([
         "# A fresh clone", "",
         f"Made by `python benchmarks/fresh_clone.py` on {cpu_model()}, {len(os.sched_getaffinity(0))} CPUs, "
