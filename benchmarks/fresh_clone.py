@@ -26,14 +26,12 @@ import time
 from pathlib import Path
 
 from compute import cpu_model
-from tables import publish
+from tables import minutes, publish
+
+from mitigate.core.compute import available_cpus
 
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = [("set-up", ["make", ".venv/.installed"]), ("make test", ["make", "test"]), ("make run", ["make", "run"])]
-
-
-def minutes(seconds: float) -> str:
-    return f"{int(seconds // 60)} min {round(seconds % 60)} s"
 
 
 def user_environment() -> dict[str, str]:
@@ -82,7 +80,7 @@ def main() -> None:
                f"`git status` then listed {len(changed)} file{'s' * (len(changed) > 1)}: the committed lock did not reproduce here")
     report = "\n".join([
         "# A fresh clone", "",
-        f"Made by `python benchmarks/fresh_clone.py` on {cpu_model()}, {len(os.sched_getaffinity(0))} CPUs, "
+        f"Made by `python benchmarks/fresh_clone.py` on {cpu_model()}, {available_cpus()} CPUs, "
         f"load average {load:.2f} at the start; the project at {head}.", "",
         f"In a fresh clone: set-up {minutes(seconds['set-up'])}, `make test` {minutes(seconds['make test'])} ({summary}), "
         f"`make run` {minutes(seconds['make run'])} ({ran} stages ran); {verdict}.", "",

@@ -149,12 +149,12 @@ def main() -> None:
             print(f"{workers} of DVC's {args.workers} workers left with tasks queued: dvc queue start again", file=sys.stderr)
             dvc("queue", "start", "-j", str(args.workers), cwd=args.repo)
             restarts, short_polls = restarts + 1, 0
-        orphan_polls = orphan_polls + 1 if orphaned(tasks, workers) else 0
+        orphans = orphaned(tasks, workers)
+        orphan_polls = orphan_polls + 1 if orphans else 0
         if orphan_polls == 3:
-            names = orphaned(tasks, workers)
-            print(f"{', '.join(names)} Running with no DVC worker: dvc queue kill (DVC marks them Failed)", file=sys.stderr)
-            dvc("queue", "kill", *names, cwd=args.repo)
-            lost, orphan_polls = lost + names, 0
+            print(f"{', '.join(orphans)} Running with no DVC worker: dvc queue kill (DVC marks them Failed)", file=sys.stderr)
+            dvc("queue", "kill", *orphans, cwd=args.repo)
+            lost, orphan_polls = lost + orphans, 0
         time.sleep(10)
     seconds = time.monotonic() - start
     ran = restored = 0

@@ -27,7 +27,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from compute import cpu_model
-from tables import publish
+from tables import minutes, publish
 
 from mitigate.core.compute import available_cpus
 from mitigate.core.config import Params
@@ -61,11 +61,6 @@ def time_repro(repo: Path, *targets: str) -> tuple[float, dict[str, float]]:
     finished = time.perf_counter()
     ends = [*list(starts.values())[1:], finished]
     return finished - started, {stage: end - start for (stage, start), end in zip(starts.items(), ends)}
-
-
-def minutes(seconds: float) -> str:
-    whole = round(seconds)
-    return f"{whole // 60} min {whole % 60} s"
 
 
 def repro_report() -> list[str]:

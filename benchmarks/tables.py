@@ -1,5 +1,5 @@
 """What the benchmark scripts share: mean +- std over seeds, the "beyond the spread" verdict,
-and printing a report and writing it to a file."""
+a duration in minutes, and printing a report and writing it to a file."""
 import statistics
 from pathlib import Path
 
@@ -19,6 +19,11 @@ def verdict(ours: list[float], base: list[float]) -> str:
     if m1 - s1 > m0 + s0:
         return "yes"
     return "no (within spread)" if m1 > m0 else "no"
+
+
+def minutes(seconds: float) -> str:
+    whole = round(seconds)
+    return f"{whole // 60} min {whole % 60} s"
 
 
 def publish(report: str, out: str) -> None:
