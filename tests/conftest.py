@@ -1,6 +1,9 @@
 """The test process computes as a stage does: CPU kernels pinned and threads set before torch loads.
+The DVC it runs sends no usage report (its daemon would only leave the report in /tmp: docs/experiments.md).
 `make test` runs the test files side by side (pytest-xdist's `-n auto`), each worker on its share
 of the CPUs."""
+import os
+
 import pytest
 from imports import worker_cpus
 
@@ -23,4 +26,5 @@ def pytest_collection_modifyitems(items):
     items.sort(key=lambda item: not item.path.name.startswith("test_pipeline"))
 
 
+os.environ["DVC_NO_ANALYTICS"] = "1"
 start(Compute(threads=worker_cpus(), cpu_kernels="portable"))

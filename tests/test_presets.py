@@ -41,7 +41,7 @@ def every_section(raw: dict) -> None:
 
 def commit_and_run(where: Path, command: list[str]) -> None:
     """Make `where` a committed git + DVC repository, then run `command` there."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}", DVC_NO_ANALYTICS="1",
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
     for step in (["git", "init", "-q"], ["dvc", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "init"], command):
         subprocess.run(step, cwd=where, env=env, check=True, capture_output=True)
