@@ -35,6 +35,7 @@ The experiments stay in the repository (`dvc exp show`), for the report:
 `python -m mitigate.experiments_report --by data.aligned_ratio ...`.
 """
 import argparse
+import os
 import re
 import shlex
 import subprocess
@@ -53,16 +54,18 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def dvc(*args: str, cwd: Path) -> str:
-    return run(["dvc", *args], cwd)
+    """Without DVC's usage report: its daemon dies on start and would leave one file in /tmp per
+    poll (docs/experiments.md, "Where DVC falls short")."""
+    return run(["dvc", *args], cwd, env=dict(os.environ, DVC_NO_ANALYTICS="1"))
 
 
-def run(command: list[str], cwd: Path) -> str:
+def run(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
     """A command's stdout; exits naming it and its last stderr line if it fails. The output goes
     through files, not pipes: `dvc queue start` forks worker daemons that inherit them, and a pipe
     read to its end would wait for the last worker to exit, so the polling below, and the restart
     of dead workers, would never run."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        done = subprocess.run(command, cwd=cwd, stdout=out, stderr=err)
+        done = subprocess.run(command, cwd=cwd, env=env, stdout=out, stderr=err)
         out.seek(0)
         err.seek(0)
         if done.returncode != 0:

@@ -91,3 +91,10 @@ def test_starting_workers_returns_while_the_daemons_it_leaves_run(queue_timing, 
 def test_a_failed_start_names_the_command_and_its_last_line(queue_timing, tmp_path):
     with pytest.raises(SystemExit, match=r"error: bash -c .* failed: \['no broker'\]"):
         queue_timing.run(["bash", "-c", "echo starting; echo no broker >&2; exit 3"], tmp_path)
+
+
+def test_its_dvc_calls_send_no_usage_report(queue_timing, monkeypatch, tmp_path):
+    # each poll would leave DVC's report in /tmp: its daemon dies on start (docs/experiments.md)
+    monkeypatch.delenv("DVC_NO_ANALYTICS", raising=False)
+    monkeypatch.setattr(queue_timing, "run", lambda command, cwd, env=None: (command, (env or {}).get("DVC_NO_ANALYTICS")))
+    assert queue_timing.dvc("queue", "status", cwd=tmp_path) == (["dvc", "queue", "status"], "1")
