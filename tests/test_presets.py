@@ -1,13 +1,12 @@
 """Presets: every shipped preset is valid params once applied, and reaches DVC as `-S` overrides
 that `dvc exp run` applies exactly as `apply_preset` does."""
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from imports import ROOT
+from tiny_project import project_environment
 
 from mitigate.biaswap.autoencoder_training import SwapAESettings
 from mitigate.biaswap.swaps import AugmentSettings
@@ -41,8 +40,7 @@ def every_section(raw: dict) -> None:
 
 def commit_and_run(where: Path, command: list[str]) -> None:
     """Make `where` a committed git + DVC repository, then run `command` there."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-               GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
+    env = project_environment(where) | dict(GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@t")
     for step in (["git", "init", "-q"], ["dvc", "init", "-q"], ["git", "add", "-A"], ["git", "commit", "-qm", "init"], command):
         subprocess.run(step, cwd=where, env=env, check=True, capture_output=True)
 
