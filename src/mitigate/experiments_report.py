@@ -295,7 +295,10 @@ def run_values(run: Run, models: list[str], metrics_dir: str, baseline: str, cei
 
 
 def summarize(values: list[float]) -> Cell:
-    """Mean and sample std (ddof=1); NaN when a value is NaN, std NaN for a single run."""
+    """Mean and sample std (ddof=1); NaN when a value is NaN, std NaN for a single run. Sorted first:
+    a float sum depends on its order, and the same runs listed in another order (two grid points
+    sharing their runs) could otherwise round a mean like 16.615 to 16.61 in one cell, 16.62 in the other."""
+    values = sorted(values)
     std = float(np.std(values, ddof=1)) if len(values) > 1 else math.nan
     return Cell(float(np.mean(values)), std, len(values))
 
