@@ -59,6 +59,7 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "queue_biaswap_gan_weight_corrupted_fashion_mnist_cpu_intel_xeon.md",
                                     "queue_biaswap_gan_weight_seeds_3_4_5_corrupted_fashion_mnist_cpu_intel_xeon.md",
                                     "grid_swaps_biaswap_gan_weight_corrupted_fashion_mnist_cpu.md",
+                                    "queue_fashion_mnist_cpu_6_seeds_995_gan_weight_0_intel_xeon.md",
                                     "queue_lost_worker_intel_xeon.md",
                                     "kernel_fingerprint_intel_xeon.md", "compute_intel_xeon.md", "emulated_arm_intel_xeon.md",
                                     "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md", "fresh_clone.md",
