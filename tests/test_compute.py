@@ -1,6 +1,7 @@
 """Threads and CPU kernels: params.yaml's `compute` reaches torch in a stage process, before torch loads."""
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -113,6 +114,16 @@ def test_every_stage_script_pins_before_anything_else():
         imports = [line for line in script.read_text().splitlines() if line.startswith(("import ", "from "))]
         assert imports[0].startswith("import mitigate.stage_start"), f"{name}: {script.name} imports {imports[0]!r} first"
         assert "compute" in stage.get("do", stage)["params"], f"{name}: params does not list compute"
+
+
+def test_the_pipeline_takes_no_elementwise_square_root():
+    """ATen's element-wise sqrt (and pow 0.5) runs MKL's vector math, whose last bit follows the CPU
+    model even on MKL's compatible branch: it parted PGD's draws between an AMD EPYC and an Intel
+    Xeon (docs/reproducibility.md). Vector norms and rsqrt are ATen's own, exactly rounded."""
+    square_root = re.compile(r"(?<!math)\.sqrt\(|\.pow\(0?\.5\)|\*\* ?0?\.5\b")
+    found = [f"{path.relative_to(ROOT)}:{number}" for path in sorted((ROOT / "src/mitigate").rglob("*.py"))
+             for number, line in enumerate(path.read_text().splitlines(), 1) if square_root.search(line.split("#")[0])]
+    assert not found, f"element-wise square roots at {found}: use torch.linalg.vector_norm or rsqrt"
 
 
 def test_auto_threads_are_the_cpus_this_process_may_use():

@@ -42,7 +42,7 @@ class GroupDRO(Method):
         counts = torch.bincount(self.group_of(train.y, train.bias), minlength=self.num_groups).float()
         present = counts > 0
         self.register_buffer("q", present.float() / present.sum())  # groups absent from training keep q = 0
-        self.adjustment = hparams.group_adjustment / counts.clamp_min(1).sqrt()
+        self.adjustment = hparams.group_adjustment * counts.clamp_min(1).rsqrt()  # ATen's own 1 / sqrt, not MKL's vector math (see pgd.py)
         self.weights = group_balanced_weights(train.y, train.bias) if hparams.balanced_sampling else None
 
     def group_of(self, y: torch.Tensor, bias: torch.Tensor) -> torch.Tensor:

@@ -20,13 +20,19 @@ class PGDHparams:
 def last_layer_gradient_norms(model: Classifier, data: TensorSplit, batch_size: int = 1024) -> torch.Tensor:
     """Per sample, the L2 norm of the gradient of CE with respect to the final linear layer
     (weight and bias), in closed form: for logits W h + b, dCE/dW = (p - e_y) h^T and
-    dCE/db = p - e_y, so the norm is ||p - e_y|| * sqrt(||h||^2 + 1)."""
+    dCE/db = p - e_y, so the norm is ||p - e_y|| * ||(h, 1)||.
+
+    Both factors are vector norms, whose square root is the C library's (exactly rounded):
+    ATen's element-wise `sqrt` runs MKL's vector math, whose last bit differs between CPU
+    models, and PGD's draws then part between an AMD EPYC and an Intel Xeon
+    (docs/reproducibility.md)."""
     norms = []
     for start in range(0, len(data), batch_size):
         x, y = data.images(slice(start, start + batch_size)), data.y[start : start + batch_size]
         h = model.pool(model.forward_features(x))
         residual = F.softmax(model.fc(h), dim=1) - F.one_hot(y, model.fc.out_features)
-        norms.append(residual.norm(dim=1) * (h.square().sum(dim=1) + 1).sqrt())
+        with_bias_input = F.pad(h, (0, 1), value=1.0)
+        norms.append(torch.linalg.vector_norm(residual, dim=1) * torch.linalg.vector_norm(with_bias_input, dim=1))
     return torch.cat(norms)
 
 
