@@ -97,6 +97,8 @@ def operations():
         ("conv2d 3x3 weight grad", "oneDNN conv", lambda: conv("weight")),
         ("cross_entropy + log_softmax", "ATen (its own exp, log)", lambda: [F.log_softmax(logits, 1), F.cross_entropy(logits, labels)]),
         ("exp, log, pow 0.7", "ATen via MKL vector math", lambda: [positive.exp(), positive.log(), positive.pow(0.7)]),
+        ("sqrt", "ATen via MKL vector math", lambda: [positive.sqrt()]),
+        ("vector norm along rows", "ATen reduction (the C library's sqrt)", lambda: [torch.linalg.vector_norm(a, dim=1)]),
         ("sum of 256x2352", "ATen reduction", lambda: [a.sum(), a.sum(0)]),
         ("Adam, 3 steps", "ATen element-wise, MKL vector math", lambda: adam_step(torch.optim.Adam)),
         ("fused Adam (the pipeline's), 3 steps", "ATen fused kernel", lambda: adam_step(adam)),
