@@ -25,10 +25,16 @@ def disentangled_features(model: DisentangledClassifier, data: TensorSplit, batc
             "bias": torch.cat([p[1] for p in parts]).cpu().numpy()}
 
 
+def squared_distances(z: torch.Tensor, chunk: int = 64) -> torch.Tensor:
+    """Pairwise squared Euclidean distances as sums of squared differences: they rank as the
+    distances do, without `torch.cdist`'s square root (MKL's vector math, whose last bit follows
+    the CPU model; see methods/pgd.py)."""
+    return torch.cat([(z[start : start + chunk, None] - z[None]).square().sum(-1) for start in range(0, len(z), chunk)])
+
+
 def knn_accuracy(features: np.ndarray, labels: np.ndarray, k: int) -> float:
     """Leave-one-out accuracy of a majority vote of the k nearest other samples (Euclidean)."""
-    z = torch.from_numpy(features).double()
-    distances = torch.cdist(z, z)
+    distances = squared_distances(torch.from_numpy(features).double())
     distances.fill_diagonal_(float("inf"))
     nearest = distances.topk(k, dim=1, largest=False).indices.numpy()
     votes = np.stack([np.bincount(row, minlength=labels.max() + 1) for row in labels[nearest]])
