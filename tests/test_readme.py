@@ -65,7 +65,7 @@ def test_the_readme_results_tables_are_the_committed_evaluate_tables(table):
                                     "emulated_cpu_intel_xeon_cnn.md", "emulated_cpu_intel_xeon_swapae.md", "speed.md", "fresh_clone.md",
                                     "pin_costs_intel_xeon.md", "cross_cpu_amd_epyc.md", "kernel_fingerprint_amd_epyc.md",
                                     "kernel_fingerprint_amd_epyc_vs_intel_xeon.md", "emulated_cpu_amd_epyc_pgd.md",
-                                    "fresh_clone_amd_epyc.md"])
+                                    "fresh_clone_amd_epyc.md", "pin_costs_amd_epyc.md"])
 def test_the_docs_quote_the_committed_benchmark_reports_whole(report):
     body = (ROOT / "benchmarks/results" / report).read_text().split("\n", 2)[2].strip()  # without the title line
     assert body in DOCS, f"docs/' copy of benchmarks/results/{report} differs: paste the file's body"
