@@ -4,7 +4,7 @@ import pytest
 import torch
 from tiny import INPUT_SHAPE, NUM_CLASSES, tiny_tensor_split
 
-from mitigate.evaluation.embedding import disentangled_features, knn_accuracy, plot_embeddings, tsne_2d
+from mitigate.evaluation.embedding import disentangled_features, knn_accuracy, plot_embeddings, squared_distances, tsne_2d
 from mitigate.models import build_model
 
 
@@ -26,6 +26,12 @@ def test_knn_accuracy_leaves_each_sample_out():
     features = np.array([[0.0], [0.0], [5.0]], dtype=np.float32)
     # samples 0 and 1 see each other (right), sample 2 sees one of them (wrong); counting itself, all would be right
     assert knn_accuracy(features, np.array([0, 0, 1]), k=1) == pytest.approx(2 / 3)
+
+
+def test_squared_distances_are_the_squared_euclidean_distances_across_chunks():
+    z = torch.randn(70, 5, generator=torch.Generator().manual_seed(0), dtype=torch.float64)  # 70 rows: two chunks of 64
+    assert torch.allclose(squared_distances(z), torch.cdist(z, z).square())
+    assert torch.equal(squared_distances(z).diagonal(), torch.zeros(70, dtype=torch.float64))
 
 
 def test_tsne_is_seeded_and_keeps_clusters_apart(tmp_path):
